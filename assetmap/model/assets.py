@@ -1,0 +1,199 @@
+"""Reading published assets and their spare capacity, for the public map, list, asset page and API.
+
+Everything here reads the public_assets / public_capacity_offers views, which apply the privacy rules (published
+only, no private contact, private homes at a generalised point). GeoJSON is built inside PostgreSQL: the page of
+features leaves the database as one JSON text that goes to the client untouched.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row, tuple_row
+
+from ..validate import BBox
+
+# A generalised point lies within ~180 m of the real one (half the diagonal of a 250 m cell). Searching the
+# index a little wider than the bbox, then testing the public point, keeps bbox queries fast and honest.
+GENERALISED_MARGIN_DEG = 0.005
+
+# One feature; `a` is a public_assets row, `n` its neighbourhood, `o` its organisation.
+_FEATURE = """
+json_build_object(
+    'type', 'Feature',
+    'id', a.public_id,
+    'geometry', ST_AsGeoJSON(a.geom, 7)::json,
+    'properties', json_build_object(
+        'id', a.public_id,
+        'name', a.name,
+        'category', a.category,
+        'description', a.description,
+        'audience', a.audience,
+        'accessibility', a.accessibility,
+        'address', a.address,
+        'postcode', a.postcode,
+        'organisation', o.name,
+        'neighbourhood', n.code,
+        'neighbourhood_name', n.name,
+        'location_precision', a.location_precision,
+        'updated_at', a.updated_at,
+        'url', '/assets/' || a.public_id,
+        'capacity', coalesce((
+            SELECT json_agg(json_build_object(
+                       'kind', c.kind, 'quantity', c.quantity, 'unit', c.unit, 'schedule', c.schedule,
+                       'cost', c.cost, 'audience', c.audience, 'description', c.description)
+                   ORDER BY c.id)
+              FROM public_capacity_offers c
+             WHERE c.asset_id = a.id), '[]'::json)
+    )
+)
+"""
+
+
+def _filters(bbox: BBox | None, categories: list[str] | None,
+             neighbourhood: str | None = None) -> tuple[sql.Composable, dict]:
+    conds: list[sql.Composable] = [sql.SQL("true")]
+    params: dict = {}
+    if bbox is not None:
+        params.update(minx=bbox[0], miny=bbox[1], maxx=bbox[2], maxy=bbox[3], margin=GENERALISED_MARGIN_DEG)
+        conds.append(sql.SQL(
+            "a.exact_geom && ST_Expand(ST_MakeEnvelope(%(minx)s, %(miny)s, %(maxx)s, %(maxy)s, 4326), %(margin)s)"
+            " AND a.geom && ST_MakeEnvelope(%(minx)s, %(miny)s, %(maxx)s, %(maxy)s, 4326)"))
+    if categories:
+        params["categories"] = categories
+        conds.append(sql.SQL("a.category = ANY(%(categories)s)"))
+    if neighbourhood:
+        params["neighbourhood"] = neighbourhood
+        conds.append(sql.SQL("n.code = %(neighbourhood)s"))
+    return sql.SQL(" AND ").join(conds), params
+
+
+@dataclass(frozen=True)
+class FeaturePage:
+    features_json: str   # a JSON array of GeoJSON Features, as text
+    returned: int
+    more: bool           # whether another page follows
+
+
+def feature_page(conn: psycopg.Connection, *, bbox: BBox | None = None, categories: list[str] | None = None,
+                 limit: int = 1000, offset: int = 0) -> FeaturePage:
+    """One page of published assets as GeoJSON features, in a stable order (by id)."""
+    where, params = _filters(bbox, categories)
+    # Fetch one row more than asked, to know whether another page follows without counting them all.
+    params.update(fetch=limit + 1, offset=offset, limit=limit)
+    query = sql.SQL("""
+        WITH page AS (
+            SELECT a.*, row_number() OVER (ORDER BY a.id) AS rn
+              FROM public_assets a
+              LEFT JOIN neighbourhoods n ON n.id = a.neighbourhood_id
+             WHERE {where}
+             ORDER BY a.id
+             LIMIT %(fetch)s OFFSET %(offset)s
+        )
+        SELECT coalesce(json_agg({feature} ORDER BY a.id) FILTER (WHERE a.rn <= %(limit)s), '[]'::json)::text,
+               count(*) FILTER (WHERE a.rn <= %(limit)s),
+               count(*) > %(limit)s
+          FROM page a
+          LEFT JOIN neighbourhoods n ON n.id = a.neighbourhood_id
+          LEFT JOIN organisations o ON o.id = a.organisation_id
+    """).format(where=where, feature=sql.SQL(_FEATURE))
+    with conn.cursor(row_factory=tuple_row) as cur:
+        text, returned, more = cur.execute(query, params).fetchone()
+    return FeaturePage(text, returned, bool(more))
+
+
+@dataclass(frozen=True)
+class CapacityOffer:
+    kind: str
+    kind_label: str
+    description: str
+    quantity: float | None
+    unit: str | None
+    schedule: str | None
+    audience: str
+    cost: str
+
+
+@dataclass(frozen=True)
+class PublicAsset:
+    public_id: uuid.UUID
+    name: str
+    category: str
+    category_label: str
+    description: str
+    audience: str
+    accessibility: str
+    address: str
+    postcode: str | None
+    organisation: str | None
+    neighbourhood_code: str | None
+    neighbourhood_name: str | None
+    location_precision: str
+    lon: float
+    lat: float
+    updated_at: object
+    offers: tuple[CapacityOffer, ...] = ()
+
+
+_ASSET_COLUMNS = """
+    a.id, a.public_id, a.name, a.category, cat.label AS category_label, a.description, a.audience,
+    a.accessibility, a.address, a.postcode, o.name AS organisation, n.code AS neighbourhood_code,
+    n.name AS neighbourhood_name, a.location_precision, ST_X(a.geom) AS lon, ST_Y(a.geom) AS lat, a.updated_at
+"""
+_ASSET_JOINS = """
+      FROM public_assets a
+      JOIN categories cat ON cat.code = a.category
+      LEFT JOIN neighbourhoods n ON n.id = a.neighbourhood_id
+      LEFT JOIN organisations o ON o.id = a.organisation_id
+"""
+
+
+def get_public_asset(conn: psycopg.Connection, public_id: uuid.UUID) -> PublicAsset | None:
+    """A published asset with its active capacity offers; None when there is no such published asset."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(f"SELECT {_ASSET_COLUMNS} {_ASSET_JOINS} WHERE a.public_id = %s", (public_id,)).fetchone()
+        if row is None:
+            return None
+        offers = cur.execute("""
+            SELECT c.kind, k.label AS kind_label, c.description, c.quantity::float8 AS quantity, c.unit,
+                   c.schedule, c.audience, c.cost
+              FROM public_capacity_offers c
+              JOIN capacity_kinds k ON k.code = c.kind
+             WHERE c.asset_id = %s
+             ORDER BY k.sort_order, c.id
+        """, (row["id"],)).fetchall()
+    row.pop("id")
+    return PublicAsset(**row, offers=tuple(CapacityOffer(**o) for o in offers))
+
+
+@dataclass(frozen=True)
+class AssetPage:
+    assets: list[PublicAsset]     # without offers; `offer_counts` gives how many each has
+    offer_counts: dict
+    total: int
+
+
+def list_public_assets(conn: psycopg.Connection, *, categories: list[str] | None = None,
+                       neighbourhood: str | None = None, limit: int = 50, offset: int = 0) -> AssetPage:
+    """Published assets by neighbourhood then name, for the accessible list view."""
+    where, params = _filters(None, categories, neighbourhood)
+    params.update(limit=limit, offset=offset)
+    with conn.cursor(row_factory=dict_row) as cur:
+        total = cur.execute(
+            sql.SQL("SELECT count(*) AS n FROM public_assets a "
+                    "LEFT JOIN neighbourhoods n ON n.id = a.neighbourhood_id WHERE {}").format(where),
+            params).fetchone()["n"]
+        rows = cur.execute(sql.SQL(
+            f"SELECT {_ASSET_COLUMNS}, (SELECT count(*) FROM public_capacity_offers c WHERE c.asset_id = a.id) "
+            f"AS offer_count {_ASSET_JOINS} WHERE {{}} ORDER BY n.name NULLS LAST, a.name, a.id "
+            "LIMIT %(limit)s OFFSET %(offset)s").format(where), params).fetchall()
+    counts = {}
+    assets = []
+    for r in rows:
+        r.pop("id")
+        counts[r["public_id"]] = r.pop("offer_count")
+        assets.append(PublicAsset(**r))
+    return AssetPage(assets, counts, total)

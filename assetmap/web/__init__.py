@@ -1,0 +1,1 @@
+"""The web layer: blueprints by audience. Views parse input and call plain functions in assetmap.model."""

@@ -1,0 +1,29 @@
+"""Domain errors become HTTP responses here: JSON under /api/, an HTML page elsewhere."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..errors import AssetMapError, InvalidParameter
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(AssetMapError)
+    def domain_error(exc: AssetMapError):
+        if _wants_json():
+            body = {"error": str(exc)}
+            if isinstance(exc, InvalidParameter):
+                body = {"error": "invalid parameter", "parameter": exc.param, "message": exc.message}
+            return jsonify(body), exc.status
+        return render_template("error.html", status=exc.status, message=str(exc)), exc.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if _wants_json():
+            return jsonify({"error": exc.name, "message": exc.description}), exc.code
+        return render_template("error.html", status=exc.code, message=exc.description), exc.code
