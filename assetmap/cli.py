@@ -7,6 +7,7 @@ import sys
 import time
 
 import click
+import psycopg
 
 from .config import Settings
 from .db import migrate as migrations
@@ -22,7 +23,19 @@ def _fail(message: str) -> None:
     raise click.ClickException(message)
 
 
-@click.group()
+class _Group(click.Group):
+    """Turns the errors a user can act on into one-line messages instead of tracebacks."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (ClusterError, migrations.SchemaError) as exc:
+            raise click.ClickException(str(exc)) from None
+        except psycopg.OperationalError as exc:
+            raise click.ClickException(f"cannot connect to the database: {str(exc).strip()}") from None
+
+
+@click.group(cls=_Group)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """AssetMap: community assets, spare capacity and public services on one map."""
@@ -47,10 +60,7 @@ def db_up(ctx: click.Context) -> None:
     if settings.database_url:
         click.echo("DATABASE_URL is set: using it, no local cluster started.")
         return
-    try:
-        state = local_cluster(settings).up(log=click.echo)
-    except ClusterError as exc:
-        _fail(str(exc))
+    state = local_cluster(settings).up(log=click.echo)
     click.echo(f"local cluster ready: 127.0.0.1:{state.port}, database {state.database}")
 
 
@@ -58,12 +68,8 @@ def db_up(ctx: click.Context) -> None:
 @click.pass_context
 def db_down(ctx: click.Context) -> None:
     """Stop the local cluster."""
-    settings = _settings(ctx)
-    try:
-        if not local_cluster(settings).down(log=click.echo):
-            click.echo("the local cluster is not running")
-    except ClusterError as exc:
-        _fail(str(exc))
+    if not local_cluster(_settings(ctx)).down(log=click.echo):
+        click.echo("the local cluster is not running")
 
 
 @db.command("status")
@@ -108,10 +114,7 @@ def db_status(ctx: click.Context) -> None:
 @click.pass_context
 def db_url(ctx: click.Context) -> None:
     """Print the connection URL (for psql, QGIS and scripts)."""
-    try:
-        click.echo(database_url(_settings(ctx)))
-    except ClusterError as exc:
-        _fail(str(exc))
+    click.echo(database_url(_settings(ctx)))
 
 
 @db.command("migrate")
@@ -119,12 +122,9 @@ def db_url(ctx: click.Context) -> None:
 def db_migrate(ctx: click.Context) -> None:
     """Apply pending schema migrations and sync the vocabularies from data/."""
     from . import vocab
-    try:
-        with connect(_settings(ctx)) as conn:
-            done = migrations.migrate(conn, log=click.echo)
-            counts = vocab.sync(conn)
-    except (ClusterError, migrations.SchemaError) as exc:
-        _fail(str(exc))
+    with connect(_settings(ctx)) as conn:
+        done = migrations.migrate(conn, log=click.echo)
+        counts = vocab.sync(conn)
     click.echo(f"schema up to date ({len(done)} applied); vocabularies: "
                + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
@@ -147,10 +147,7 @@ def demo_load(ctx: click.Context, seed: int, scale: float, replace: bool, if_emp
     """Build the demo town and load it, in one transaction."""
     from .demo.load import DemoAlreadyLoaded, load_demo
     with connect(_settings(ctx)) as conn:
-        try:
-            migrations.check_current(conn)
-        except migrations.SchemaError as exc:
-            _fail(str(exc))
+        migrations.check_current(conn)
         if if_empty and conn.execute("SELECT EXISTS (SELECT 1 FROM assets)").fetchone()[0]:
             click.echo("the database already holds assets; demo not loaded")
             return
@@ -173,11 +170,8 @@ def demo_load(ctx: click.Context, seed: int, scale: float, replace: bool, if_emp
 def serve(ctx: click.Context, host: str, port: int) -> None:
     """Serve the web app with gunicorn (refuses while the schema is behind)."""
     settings = _settings(ctx)
-    try:
-        with connect(settings) as conn:
-            migrations.check_current(conn)
-    except (ClusterError, migrations.SchemaError) as exc:
-        _fail(str(exc))
+    with connect(settings) as conn:
+        migrations.check_current(conn)
     click.echo(f"AssetMap on http://{host}:{port}/  (Ctrl-C stops it)")
     args = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(settings.workers),
             "--access-logfile", "-", "--graceful-timeout", "5", "assetmap:create_app()"]

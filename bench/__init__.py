@@ -1,0 +1,1 @@
+"""Benchmarks for `make bench`. Figures are ratios against a baseline measured in the same run."""

@@ -1,0 +1,116 @@
+"""Run the benchmarks: `python -m bench [--scale K] [--repeat N]`.
+
+The machine is shared and noisy, so every figure is reported beside a baseline measured in the same run on the same
+database, and as a ratio to it; each timing is the best of `--repeat` runs.
+
+- demo load: `assetmap demo load` at --scale, against a bare COPY of the same number of (lon, lat) rows into an
+  unlogged table with no index or trigger (the floor for moving that many rows into PostgreSQL).
+- API page: GET /api/v1/assets (1000 features with capacity offers, bbox of the town centre), against a bare
+  query fetching the same rows' ids and ST_AsGeoJSON points.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from assetmap import create_app, vocab
+from assetmap.config import Settings
+from assetmap.db import migrate
+from assetmap.db.connect import local_cluster
+from assetmap.demo.load import load_demo
+
+
+def best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def server_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return local_cluster(Settings.from_env()).up(log=lambda m: None).url("postgres")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", 50)))
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    admin = server_url()
+    name = f"assetmap_bench_{os.getpid()}"
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = psycopg.conninfo.make_conninfo(admin, dbname=name)
+    results = {"scale": args.scale}
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            migrate.migrate(conn, log=lambda m: None)
+            vocab.sync(conn)
+
+            t0 = time.perf_counter()
+            counts = load_demo(conn, seed=1, scale=args.scale)
+            load_s = time.perf_counter() - t0
+            assets = counts["assets"]
+
+            def bare_copy():
+                conn.execute("DROP TABLE IF EXISTS bench_points")
+                conn.execute("CREATE UNLOGGED TABLE bench_points (lon float8, lat float8)")
+                with conn.cursor().copy("COPY bench_points (lon, lat) FROM STDIN") as copy:
+                    for i in range(assets):
+                        copy.write_row((-1.0 + i * 1e-7, 52.0))
+            copy_s = best(bare_copy, args.repeat)
+            conn.execute("DROP TABLE bench_points")
+            results["demo_load"] = {"assets": assets, "seconds": round(load_s, 3),
+                                    "assets_per_s": round(assets / load_s),
+                                    "baseline_bare_copy_s": round(copy_s, 3),
+                                    "ratio_to_baseline": round(load_s / copy_s, 1)}
+
+            cx, cy = conn.execute("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(ST_Extent(geom)::geometry) c "
+                                  "FROM neighbourhoods) x").fetchone()
+            bbox = (cx - 0.02, cy - 0.015, cx + 0.02, cy + 0.015)
+
+            def bare_query():
+                conn.execute("SELECT id, ST_AsGeoJSON(geom) FROM assets WHERE status = 'published' AND "
+                             "geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326) ORDER BY id LIMIT 1000",
+                             bbox).fetchall()
+            query_s = best(bare_query, args.repeat * 3)
+
+        app = create_app({"database_url": url, "tiles": "none", "secret_key": "bench"})
+        client = app.test_client()
+        api_url = "/api/v1/assets?limit=1000&bbox=" + ",".join(f"{v:.6f}" for v in bbox)
+        returned = json.loads(client.get(api_url).data)["numberReturned"]
+        api_s = best(lambda: client.get(api_url), args.repeat * 3)
+        app.extensions["assetmap.pool"].close()
+        results["api_page"] = {"features": returned, "seconds": round(api_s, 4),
+                               "baseline_bare_query_s": round(query_s, 4),
+                               "ratio_to_baseline": round(api_s / query_s, 1)}
+    finally:
+        with psycopg.connect(admin, autocommit=True) as c:
+            c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+    out = Path(__file__).parent / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(results, indent=2))
+    d, a = results["demo_load"], results["api_page"]
+    print(f"demo load, scale {args.scale:g}: {d['assets']} assets in {d['seconds']} s "
+          f"({d['assets_per_s']}/s); bare COPY of as many points {d['baseline_bare_copy_s']} s; "
+          f"ratio {d['ratio_to_baseline']}x")
+    print(f"API page: {a['features']} features in {a['seconds'] * 1000:.1f} ms; bare bbox query "
+          f"{a['baseline_bare_query_s'] * 1000:.1f} ms; ratio {a['ratio_to_baseline']}x")
+
+
+if __name__ == "__main__":
+    main()
