@@ -119,9 +119,9 @@ def test_scale_multiplies_assets(fresh_db_url, demo_conn):
 
 def test_a_failed_load_leaves_nothing(fresh_db_url):
     with psycopg.connect(fresh_db_url, autocommit=True) as conn:
-        # Remove a category the generator uses: the assets' foreign key fails half-way through the load.
-        conn.execute("DELETE FROM categories WHERE code = 'library'")
-        with pytest.raises(psycopg.errors.ForeignKeyViolation):
+        # A constraint no catchment can meet makes the load fail late, after assets and offers are in.
+        conn.execute("ALTER TABLE service_areas ADD CONSTRAINT refuse_all CHECK (false)")
+        with pytest.raises(psycopg.errors.CheckViolation):
             load_demo(conn, seed=1, scale=1)
         for table in ("neighbourhoods", "organisations", "assets", "capacity_offers", "services", "gazetteer"):
             assert one(conn, f"SELECT count(*) FROM {table}") == 0, table

@@ -86,17 +86,19 @@ def feature_page(conn: psycopg.Connection, *, bbox: BBox | None = None, categori
     params.update(fetch=limit + 1, offset=offset, limit=limit)
     query = sql.SQL("""
         WITH page AS (
-            SELECT a.*, row_number() OVER (ORDER BY a.id) AS rn
+            SELECT a.*
               FROM public_assets a
               LEFT JOIN neighbourhoods n ON n.id = a.neighbourhood_id
              WHERE {where}
              ORDER BY a.id
              LIMIT %(fetch)s OFFSET %(offset)s
+        ), numbered AS (
+            SELECT p.*, row_number() OVER (ORDER BY p.id) AS rn FROM page p
         )
         SELECT coalesce(json_agg({feature} ORDER BY a.id) FILTER (WHERE a.rn <= %(limit)s), '[]'::json)::text,
                count(*) FILTER (WHERE a.rn <= %(limit)s),
                count(*) > %(limit)s
-          FROM page a
+          FROM numbered a
           LEFT JOIN neighbourhoods n ON n.id = a.neighbourhood_id
           LEFT JOIN organisations o ON o.id = a.organisation_id
     """).format(where=where, feature=sql.SQL(_FEATURE))

@@ -1,0 +1,6 @@
+"""The demo town: a generated, made-up English town to try AssetMap with, and its loader."""
+
+from .generate import DemoTown, generate_town
+from .load import DemoAlreadyLoaded, load_demo, remove_demo
+
+__all__ = ["DemoAlreadyLoaded", "DemoTown", "generate_town", "load_demo", "remove_demo"]

@@ -1,0 +1,142 @@
+"""Public pages: the map (/), the accessible list (/assets) and one asset's page, plus our own static files."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import uuid
+
+from flask import Blueprint, current_app, render_template, request, send_from_directory, url_for
+
+from .. import vocab
+from ..config import project_root
+from ..db.pool import get_conn
+from ..errors import InvalidParameter, NotFound
+from ..maps import public_map
+from ..model import assets, listing, neighbourhoods
+from ..validate import parse_codes, parse_int
+from .vendor import vendor_url
+
+bp = Blueprint("public", __name__, template_folder="templates")
+
+PAGE_SIZE = 50
+# Static URLs carry ?v=<file mtime>, so they may be cached for long; a changed file gets a new URL.
+VERSIONED_MAX_AGE = 365 * 24 * 3600
+UNVERSIONED_MAX_AGE = 3600
+
+UNITS = {  # unit → (singular, plural), read as "<quantity> <word>"
+    "hours_per_week": ("hour a week", "hours a week"),
+    "places": ("place", "places"),
+    "items": ("item", "items"),
+}
+COSTS = {"free": "Free", "donation": "Donation welcome", "subsidised": "Low cost (subsidised)", "paid": "Paid"}
+
+
+def static_folder():
+    return project_root() / "static"
+
+
+def static_url(filename: str) -> str:
+    """URL of one of our static files, versioned by its modification time."""
+    try:
+        version = int((static_folder() / filename).stat().st_mtime)
+    except OSError:
+        version = None
+    return url_for("public.static_file", filename=filename, v=version)
+
+
+@bp.app_context_processor
+def _template_helpers():
+    return {"static_url": static_url}
+
+
+@bp.app_template_filter("quantity")
+def quantity_in_words(quantity: float | None, unit: str | None) -> str:
+    """10, 'hours_per_week' → '10 hours a week'; '' when there is no quantity."""
+    if quantity is None or unit is None:
+        return ""
+    number = f"{quantity:g}" if quantity != int(quantity) else str(int(quantity))
+    singular, plural = UNITS.get(unit, (unit.replace("_", " "),) * 2)
+    return f"{number} {singular if quantity == 1 else plural}"
+
+
+@bp.app_template_filter("cost")
+def cost_label(cost: str) -> str:
+    return COSTS.get(cost, cost.capitalize())
+
+
+@bp.app_template_filter("long_date")
+def long_date(value) -> str:
+    """A date or datetime as '3 March 2026'."""
+    return f"{value.day} {value:%B %Y}" if hasattr(value, "day") else str(value)
+
+
+@bp.get("/")
+def map_page():
+    """The map of published assets; the markers come from the API, fetched by static/js/public-map.js."""
+    conn = get_conn()
+    settings = current_app.config["ASSETMAP"]
+    the_map = public_map.build(neighbourhoods.extent(conn), tiles=settings.tiles,
+                               tiles_attribution=settings.tiles_attribution, vendor_url=vendor_url)
+    return render_template("index.html", the_map=the_map, categories=vocab.load(conn, "categories"),
+                           capacity_kinds={t.code: t.label for t in vocab.load(conn, "capacity_kinds")})
+
+
+@bp.get("/assets")
+def asset_list():
+    """Published assets by neighbourhood, filtered by category and neighbourhood, 50 to a page."""
+    conn = get_conn()
+    categories = vocab.load(conn, "categories")
+    hoods = listing.neighbourhood_names(conn)
+    selected = parse_codes(",".join(request.args.getlist("category")) or None, "category",
+                           {c.code for c in categories}) or []
+    hood = request.args.get("neighbourhood", "").strip() or None
+    if hood is not None and hood not in {h.code for h in hoods}:
+        raise InvalidParameter("neighbourhood", "no neighbourhood has this code")
+    page = parse_int(request.args.get("page"), "page", 1, 1, 10**6)
+
+    result = assets.list_public_assets(conn, categories=selected or None, neighbourhood=hood,
+                                       limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    pages = max(1, math.ceil(result.total / PAGE_SIZE))
+    # Rows arrive sorted by neighbourhood name: group them in that order.
+    groups = [(name, list(items)) for name, items in
+              itertools.groupby(result.assets, key=lambda a: a.neighbourhood_name)]
+
+    def page_url(n: int) -> str:
+        return url_for("public.asset_list", category=selected, neighbourhood=hood, page=n)
+
+    return render_template(
+        "assets_list.html", groups=groups, result=result, categories=categories, neighbourhoods=hoods,
+        selected=set(selected), hood=hood, page=page, pages=pages,
+        prev_url=page_url(page - 1) if page > 1 else None,
+        next_url=page_url(page + 1) if page < pages else None,
+        map_url=url_for("public.map_page"))
+
+
+@bp.get("/assets/<uuid:public_id>")
+def asset_page(public_id: uuid.UUID):
+    """One published asset and its spare capacity; 404 when unknown or not published."""
+    conn = get_conn()
+    asset = assets.get_public_asset(conn, public_id)
+    if asset is None:
+        raise NotFound("We could not find that place. It may have been removed, or not be published yet.")
+    colours = {c.code: c.colour for c in vocab.load(conn, "categories")}
+    return render_template("asset.html", asset=asset, colour=colours.get(asset.category),
+                           map_url=url_for("public.map_page") + f"#18/{asset.lat:.5f}/{asset.lon:.5f}")
+
+
+@bp.get("/static/<path:filename>")
+def static_file(filename: str):
+    """Our own CSS, JS and images from <project>/static (the app has no Flask static folder)."""
+    versioned = bool(request.args.get("v"))
+    response = send_from_directory(static_folder(), filename,
+                                   max_age=VERSIONED_MAX_AGE if versioned else UNVERSIONED_MAX_AGE)
+    response.cache_control.public = True
+    response.cache_control.immutable = versioned
+    return response
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    return send_from_directory(static_folder(), "favicon.svg", mimetype="image/svg+xml",
+                               max_age=UNVERSIONED_MAX_AGE * 24)
