@@ -117,6 +117,7 @@ def test_a_taken_port_moves_the_cluster(cluster):
     state = cluster.up(log=lambda m: None)
     cluster.down(log=lambda m: None)
     blocker = socket.socket()
+    blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # the stopped server's port may be in TIME_WAIT
     blocker.bind(("127.0.0.1", state.port))
     blocker.listen()
     messages = []

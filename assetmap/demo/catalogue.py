@@ -12,7 +12,8 @@ NEEDS = 60
 # category: (relative weight, organisation kinds that run it, capacity-kind weights in CAPACITY_KINDS order)
 CAPACITY_KINDS = ("space", "equipment", "volunteer_time", "skills", "transport", "food", "other")
 CATEGORIES = {
-    "community_centre":   (6, ("charity", "residents_group", "public_body", "social_enterprise"), (8, 3, 2, 1, 0, 1, 1)),
+    "community_centre":   (6, ("charity", "residents_group", "public_body", "social_enterprise"),
+                           (8, 3, 2, 1, 0, 1, 1)),
     "faith_building":     (8, ("faith_group",), (8, 2, 3, 1, 1, 2, 1)),
     "library":            (2, ("public_body", "charity"), (6, 3, 2, 4, 0, 0, 1)),
     "park_green_space":   (7, ("public_body", "residents_group"), (5, 2, 4, 1, 0, 0, 1)),
@@ -94,11 +95,14 @@ VENUES = {
 # The mental health and older people's services overlap across agencies on purpose.
 SERVICES = (
     ("nhs", "Community Mental Health Team (East)", "mental_health", ("people_with_mental_ill_health",), 1850,
-     "east", ("@mh_east", "home"), "Assessment, care co-ordination and treatment for adults with severe mental illness."),
+     "east", ("@mh_east", "home"), "Assessment, care co-ordination and treatment for adults with severe mental "
+     "illness."),
     ("nhs", "Community Mental Health Team (West)", "mental_health", ("people_with_mental_ill_health",), 1600,
-     "west", ("@health", "home"), "Assessment, care co-ordination and treatment for adults with severe mental illness."),
+     "west", ("@health", "home"), "Assessment, care co-ordination and treatment for adults with severe mental "
+     "illness."),
     ("nhs", "Talking Therapies", "mental_health", ("people_with_mental_ill_health", "all_residents"), 940,
-     "town", ("@health", "outreach", "outreach"), "Talking therapies for anxiety and depression; self-referral welcome."),
+     "town", ("@health", "outreach", "outreach"),
+     "Talking therapies for anxiety and depression; self-referral welcome."),
     ("nhs", "Community Frailty Team", "health", ("older_people", "long_term_conditions"), 1250,
      "town", ("@hospital", "home", "home"), "Multi-disciplinary support for frail older people to stay well at home."),
     ("nhs", "District Nursing", "health", ("older_people", "long_term_conditions", "disabled_people"), 3200,
@@ -123,7 +127,8 @@ SERVICES = (
     ("asc", "Carers' Assessments", "social_care", ("carers",), 260,
      "town", ("@civic", "outreach"), "Assessments and personal budgets for unpaid carers."),
     ("asc", "Learning Disability Day Opportunities", "social_care", ("disabled_people",), 1350,
-     "west", ("@college", "outreach"), "Day activities, skills and work experience for adults with learning disabilities."),
+     "west", ("@college", "outreach"),
+     "Day activities, skills and work experience for adults with learning disabilities."),
     ("asc", "Occupational Therapy and Equipment", "social_care", ("disabled_people", "older_people"), 780,
      "town", ("@civic", "home"), "Home assessments, adaptations and equipment."),
     ("kids", "Family Hubs", "early_years", ("children_families",), 1900,

@@ -14,7 +14,7 @@ COST = {"free": 0.55, "donation": 0.2, "subsidised": 0.15, "paid": 0.1}
 OFFER_STATUS = {"active": 0.9, "paused": 0.07, "ended": 0.03}
 NEED_STATUS = {"open": 0.85, "met": 0.1, "closed": 0.05}
 PRIVATE_HOME_SHARE = 0.03
-# Keep in step with the description phrases; quantities say how much in words as well as in numbers.
+# Added to an offer's description when it has a quantity, so the words say how much as well as the numbers.
 QUANTITY_PHRASE = {"space": ", up to {q} people", "transport": ", {q} seats", "volunteer_time": ", {q} hours a week",
                    "skills": ", {q} hours a week", "food": ", about {q} items a week"}
 
@@ -135,8 +135,8 @@ def _tag_lists() -> np.ndarray:
 
 def schedules() -> list[tuple[str, str]]:
     """Every schedule the demo can give, in opening_hours syntax, with the same in words."""
-    return [(f"{d} {h}{r}", f"{dw}, {hw}")
-            for d, dw in catalogue.SCHEDULE_DAYS for h, hw in catalogue.SCHEDULE_HOURS for r in catalogue.SCHEDULE_RULES]
+    return [(f"{d} {h}{r}", f"{dw}, {hw}") for d, dw in catalogue.SCHEDULE_DAYS
+            for h, hw in catalogue.SCHEDULE_HOURS for r in catalogue.SCHEDULE_RULES]
 
 
 def _schedules(rng: np.random.Generator, n: int, missing: float) -> tuple[np.ndarray, np.ndarray]:

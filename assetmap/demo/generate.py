@@ -30,7 +30,7 @@ class DemoTown:
     service_areas: pd.DataFrame
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The frames by name, in loading order."""
+        """The data frames by name."""
         return {f.name: getattr(self, f.name) for f in fields(self) if isinstance(getattr(self, f.name), pd.DataFrame)}
 
     def digest(self) -> str:

@@ -88,8 +88,8 @@ def _delete(cur: psycopg.Cursor) -> dict[str, int]:
         "gazetteer": "DELETE FROM gazetteer WHERE source = %(s)s",
     }
     counts = {}
-    for table, sql in statements.items():
-        cur.execute(sql, {"s": SOURCE})
+    for table, query in statements.items():
+        cur.execute(query, {"s": SOURCE})
         counts[table] = cur.rowcount
     return counts
 

@@ -220,7 +220,8 @@ Residents of the estate""")
 # Audiences for categories that serve particular people; the rest draw from AUDIENCES.
 CATEGORY_AUDIENCES = {
     "older_people_group": _bar("Over 55s | Over 65s | People living with dementia and their carers | Everyone"),
-    "youth_club": _bar("Young people 11–18 | Children 5–11 | Young people 13–19 | Children and young people 8–16"),
+    "youth_club": _bar("""Young people 11–18 | Children 5–11 | Young people 13–19 |
+        Children and young people 8–16"""),
     "school_education": _bar("Children and families | Families with under-5s | Adults | Everyone"),
 }
 
@@ -235,10 +236,12 @@ TAGS = ("wifi", "kitchen", "parking", "step-free", "hearing-loop", "garden", "me
 
 # Capacity offers: what is offered, by capacity kind; {when} is filled from the schedule.
 OFFER_WHAT = {
-    "space": _bar("""Main hall free {when} | Meeting room available {when} | Kitchen and hall for community groups {when} |
+    "space": _bar("""Main hall free {when} | Meeting room available {when} |
+        Kitchen and hall for community groups {when} |
         Garden space for outdoor activities {when} | Quiet room for one-to-one sessions {when} |
         Sports hall off-peak {when} | Desk space for a small charity {when}"""),
-    "equipment": _bar("""Projector and screen to lend | Gazebo and trestle tables to borrow | Tea urn and crockery to lend |
+    "equipment": _bar("""Projector and screen to lend | Gazebo and trestle tables to borrow |
+        Tea urn and crockery to lend |
         PA system for events | Garden tools to borrow | Laptops for training sessions | Commercial kitchen {when}"""),
     "volunteer_time": _bar("""Volunteers to help at events {when} | Befrienders available {when} |
         Help with gardening and odd jobs {when} | Volunteers for leaflet drops | Stewards for community events"""),

@@ -16,10 +16,6 @@ from psycopg.rows import dict_row, tuple_row
 
 from ..validate import BBox
 
-# A generalised point lies within ~180 m of the real one (half the diagonal of a 250 m cell). Searching the
-# index a little wider than the bbox, then testing the public point, keeps bbox queries fast and honest.
-GENERALISED_MARGIN_DEG = 0.005
-
 # One feature; `a` is a public_assets row, `n` its neighbourhood, `o` its organisation.
 _FEATURE = """
 json_build_object(
@@ -58,10 +54,8 @@ def _filters(bbox: BBox | None, categories: list[str] | None,
     conds: list[sql.Composable] = [sql.SQL("true")]
     params: dict = {}
     if bbox is not None:
-        params.update(minx=bbox[0], miny=bbox[1], maxx=bbox[2], maxy=bbox[3], margin=GENERALISED_MARGIN_DEG)
-        conds.append(sql.SQL(
-            "a.exact_geom && ST_Expand(ST_MakeEnvelope(%(minx)s, %(miny)s, %(maxx)s, %(maxy)s, 4326), %(margin)s)"
-            " AND a.geom && ST_MakeEnvelope(%(minx)s, %(miny)s, %(maxx)s, %(maxy)s, 4326)"))
+        params.update(minx=bbox[0], miny=bbox[1], maxx=bbox[2], maxy=bbox[3])
+        conds.append(sql.SQL("a.geom && ST_MakeEnvelope(%(minx)s, %(miny)s, %(maxx)s, %(maxy)s, 4326)"))
     if categories:
         params["categories"] = categories
         conds.append(sql.SQL("a.category = ANY(%(categories)s)"))

@@ -18,6 +18,13 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT CASE WHEN location_precision = 'exact' THEN p ELSE generalised_point(p) END
 $$;
 
+-- Where the public sees each asset, kept beside the real point so that public bbox searches use their own index
+-- and never touch the exact location (shrinking a bbox round a home must not find its front door).
+ALTER TABLE assets
+    ADD COLUMN public_geom geometry(Point, 4326)
+        GENERATED ALWAYS AS (public_point(geom, location_precision)) STORED;
+CREATE INDEX assets_public_geom_idx ON assets USING gist (public_geom) WHERE status = 'published';
+
 -- Published assets, without private contact details, at their public location. Private homes also lose their
 -- street address: it would undo the generalised point.
 CREATE VIEW public_assets AS
@@ -32,10 +39,7 @@ SELECT a.id,
        a.organisation_id,
        CASE WHEN a.is_private_home THEN '' ELSE a.address END AS address,
        CASE WHEN a.is_private_home THEN NULL ELSE a.postcode END AS postcode,
-       public_point(a.geom, a.location_precision) AS geom,
-       -- Only to narrow a spatial search with the GiST index; the final test must use geom, or shrinking a bbox
-       -- round a private home would find its exact point.
-       a.geom AS exact_geom,
+       a.public_geom AS geom,
        a.location_precision,
        a.is_private_home,
        a.neighbourhood_id,
