@@ -23,7 +23,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .config import Settings
     from .db import pool
     from .db.connect import database_url
-    from .web import api, errors, health, public, vendor
+    from . import auth
+    from .web import api, contribute, errors, health, planner, public, security, vendor
 
     settings = Settings.from_env(config)
     app = Flask(__name__, static_folder=None)
@@ -35,8 +36,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _check_schema(url)
     pool.init_app(app, url)
 
-    for module in (public, api, health, vendor):
+    for module in (public, contribute, auth, planner, api, health, vendor):
         app.register_blueprint(module.bp)
+    auth.init_app(app)
+    security.init_app(app, exempt_blueprints=(api.bp,))
     errors.init_app(app)
     return app
 

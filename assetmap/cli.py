@@ -160,6 +160,11 @@ def demo_load(ctx: click.Context, seed: int, scale: float, replace: bool, if_emp
                + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
+from .cli_users import user  # noqa: E402  (its commands live in their own module)
+
+main.add_command(user)
+
+
 # -- serve ------------------------------------------------------------------------------------------------------
 
 @main.command()

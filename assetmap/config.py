@@ -47,6 +47,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("api_max_limit", "ASSETMAP_API_MAX_LIMIT", 10000,
             "Largest `limit` the API accepts for one page of features.", int),
     Setting("workers", "ASSETMAP_WORKERS", 2, "gunicorn worker processes for `assetmap serve`.", int),
+    Setting("submit_rate", "ASSETMAP_SUBMIT_RATE", "20/hour",
+            "Most new or edited contributions one client may send, e.g. `20/hour`; counted in the database."),
+    Setting("trusted_proxies", "ASSETMAP_TRUSTED_PROXIES", 0,
+            "Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).", int),
+    Setting("secure_cookies", "ASSETMAP_SECURE_COOKIES", None,
+            "Mark cookies Secure (HTTPS only): `1` or `0`. Default: on when the app is served over HTTPS.",
+            lambda v: v.strip().lower() in ("1", "true", "yes", "on")),
 )
 
 
@@ -64,6 +71,9 @@ class Settings:
     pool_max: int = 8
     api_max_limit: int = 10000
     workers: int = 2
+    submit_rate: str = "20/hour"
+    trusted_proxies: int = 0
+    secure_cookies: bool | None = None
 
     @classmethod
     def from_env(cls, overrides: Mapping[str, Any] | None = None,

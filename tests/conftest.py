@@ -4,8 +4,10 @@ The server is the project-local cluster (started if needed) or, when DATABASE_UR
 Each session makes its own databases there and drops them at the end:
 
     assetmap_test_<pid>_tpl    migrated, vocabularies synced: the template for everything below
-    assetmap_test_<pid>_demo   the template plus the demo town (seed 1): shared, read-only tests use it
-    assetmap_test_<pid>_<n>    a fresh copy of the template per test that asks for `fresh_db_url`
+    assetmap_test_<pid>_demo_tpl  the template plus the demo town (seed 1)
+    assetmap_test_<pid>_demo   a copy of that, shared by read-only tests
+    assetmap_test_<pid>_<n>    a fresh copy of either template per test that asks for `fresh_db_url` or
+                               `fresh_demo_db_url`
 """
 
 from __future__ import annotations
@@ -87,13 +89,31 @@ def template_db(admin_url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def demo_db_url(admin_url: str, template_db: str) -> str:
-    """A database holding the demo town (seed 1, scale 1); treat it as read-only."""
+def demo_template(admin_url: str, template_db: str) -> str:
+    """The template plus the demo town (seed 1): copied for each database that needs the town."""
     from assetmap.demo.load import load_demo
-    name = f"{PREFIX}_demo"
+    name = f"{PREFIX}_demo_tpl"
     url = _create_db(admin_url, name, template=template_db)
     with psycopg.connect(url, autocommit=True) as conn:
         load_demo(conn, seed=1, scale=1)
+    yield name
+    _drop_db(admin_url, name)
+
+
+@pytest.fixture(scope="session")
+def demo_db_url(admin_url: str, demo_template: str) -> str:
+    """A database holding the demo town, shared by the session: treat it as read-only."""
+    name = f"{PREFIX}_demo"
+    url = _create_db(admin_url, name, template=demo_template)
+    yield url
+    _drop_db(admin_url, name)
+
+
+@pytest.fixture
+def fresh_demo_db_url(admin_url: str, demo_template: str) -> str:
+    """A copy of the demo town of this test's own, to write to."""
+    name = f"{PREFIX}_{next(_counter)}"
+    url = _create_db(admin_url, name, template=demo_template)
     yield url
     _drop_db(admin_url, name)
 

@@ -28,19 +28,34 @@ def _slots(rng: np.random.Generator, hood_names, street_names) -> dict[str, np.n
             "surname": pick(rng, names.SURNAMES, n), "pub": pick(rng, names.PUBS, n)}
 
 
+def _varies(template: str) -> bool:
+    """Whether a name template can give more than one name (it has a slot other than town or county)."""
+    return any(f"{{{slot}}}" in template for slot in ("hood", "street", "saint", "park", "day", "surname", "pub"))
+
+
 def organisations(places: Places, seed: int) -> pd.DataFrame:
     """About 120 residents' groups, charities, faith groups, public bodies, businesses and social enterprises."""
     rng = rng_for(seed, "organisations")
     kinds = np.concatenate([[k] * n for k, n in catalogue.ORGANISATIONS.items()])
     hood_names = places.hoods["name"].to_numpy(dtype=object)
     street_names = places.streets["name"].to_numpy(dtype=object)
+    # A town has one borough council and one food bank trust: fixed names are used once each, and the rest of
+    # each kind comes from templates that vary.
+    varying = {k: [t for t in names.ORGANISATIONS[k] if _varies(t)] for k in catalogue.ORGANISATIONS}
+    templates = np.empty(len(kinds), dtype=object)
+    for kind, count in catalogue.ORGANISATIONS.items():
+        fixed = rng.permutation(np.array([t for t in names.ORGANISATIONS[kind] if not _varies(t)], dtype=object))
+        templates[kinds == kind] = np.concatenate([fixed[:count], pick(rng, varying[kind], count - len(fixed[:count]))])
 
     def draw(idx: np.ndarray) -> list[str]:
-        templates = [pick(rng, names.ORGANISATIONS[k], 1)[0] for k in kinds[idx]]
-        return fill(templates, _slots(rng, pick(rng, hood_names, len(idx)), pick(rng, street_names, len(idx))))
+        return fill(templates[idx], _slots(rng, pick(rng, hood_names, len(idx)), pick(rng, street_names, len(idx))))
+
+    def redraw(idx: np.ndarray) -> list[str]:
+        templates[idx] = [pick(rng, varying[k], 1)[0] for k in kinds[idx]]
+        return draw(idx)
 
     every = np.arange(len(kinds))
-    org_names = dedupe(draw(every), draw, pick(rng, hood_names, len(kinds)).tolist(), rounds=20)
+    org_names = dedupe(draw(every), redraw, pick(rng, hood_names, len(kinds)).tolist(), rounds=20)
     website = [f"https://{s}.example.org" if w else None
                for s, w in zip(slugs(org_names), rng.random(len(kinds)) < 0.5)]
     return pd.DataFrame({"source_ref": [f"org-{i + 1:04d}" for i in every], "name": org_names, "kind": kinds,

@@ -75,7 +75,7 @@ def dedupe(names: list[str], redraw, suffixes: list[str], rounds: int = 4) -> li
         for i, name in zip(dup.tolist(), redraw(dup)):
             names[i] = name
         before, dup = len(dup), _duplicates(names)
-        if len(dup) > before / 2:   # a big town has run out of names: redrawing no longer helps
+        if len(dup) > 10 and len(dup) > before / 2:   # a big town has run out of names: redrawing won't help
             break
     for i in _duplicates(names).tolist():
         names[i] = f"{names[i]} ({suffixes[i]})"

@@ -28,7 +28,10 @@ class VocabularyMissing(DemoError):
 
 def load_demo(conn: psycopg.Connection, seed: int = 1, scale: float = 1, *, replace: bool = False,
               town: DemoTown | None = None) -> dict[str, int]:
-    """Generate (or take) the demo town and load it in one transaction; returns rows inserted per table."""
+    """Generate (or take) the demo town and load it in one transaction; returns rows inserted per table.
+
+    The transaction commits on success, or is a savepoint if the caller already has one open on conn.
+    """
     town = town if town is not None else generate_town(seed, scale)
     with conn.transaction(), conn.cursor() as cur:
         # Two loads at once would both see an empty database and then collide on unique keys.
@@ -67,15 +70,15 @@ def _present(cur: psycopg.Cursor) -> bool:
             OR EXISTS (SELECT 1 FROM neighbourhoods WHERE source = %(s)s)
             OR EXISTS (SELECT 1 FROM organisations WHERE source = %(s)s)
             OR EXISTS (SELECT 1 FROM services WHERE source = %(s)s)
+            OR EXISTS (SELECT 1 FROM capacity_needs WHERE source = %(s)s)
             OR EXISTS (SELECT 1 FROM gazetteer WHERE source = %(s)s)""", {"s": SOURCE})
     return cur.fetchone()[0]
 
 
 def _delete(cur: psycopg.Cursor) -> dict[str, int]:
-    """Delete demo rows children first. Needs have no source column: the demo's are those of demo groups."""
+    """Delete demo rows, children first."""
     statements = {
-        "capacity_needs": "DELETE FROM capacity_needs WHERE organisation_id IN "
-                          "(SELECT id FROM organisations WHERE source = %(s)s)",
+        "capacity_needs": "DELETE FROM capacity_needs WHERE source = %(s)s",
         "capacity_offers": "DELETE FROM capacity_offers WHERE asset_id IN (SELECT id FROM assets WHERE source = %(s)s)",
         "assets": "DELETE FROM assets WHERE source = %(s)s",
         "service_areas": "DELETE FROM service_areas WHERE service_id IN "
@@ -201,9 +204,9 @@ def _needs(cur: psycopg.Cursor, frame: pd.DataFrame) -> int:
     # Needs have no trigger of their own, so their neighbourhood is looked up here, the same way.
     return _insert(cur, "demo_stage_needs", """
         INSERT INTO capacity_needs (title, kind, description, quantity, unit, schedule, audience, organisation_id,
-                                    neighbourhood_id, geom, status)
+                                    neighbourhood_id, geom, status, source, source_ref)
         SELECT s.title, s.kind, s.description, s.quantity, s.unit, s.schedule, s.audience, o.id,
-               neighbourhood_at(p.geom), p.geom, s.status
+               neighbourhood_at(p.geom), p.geom, s.status, %(s)s, 'need-' || lpad(s.ord::text, 4, '0')
           FROM demo_stage_needs s
          CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) AS geom) p
           LEFT JOIN organisations o ON o.source = %(s)s AND o.source_ref = s.org_ref

@@ -31,7 +31,7 @@ json_build_object(
         'accessibility', a.accessibility,
         'address', a.address,
         'postcode', a.postcode,
-        'organisation', o.name,
+        'organisation', coalesce(o.name, nullif(a.organisation_name, '')),
         'neighbourhood', n.code,
         'neighbourhood_name', n.name,
         'location_precision', a.location_precision,
@@ -136,7 +136,7 @@ class PublicAsset:
 
 _ASSET_COLUMNS = """
     a.id, a.public_id, a.name, a.category, cat.label AS category_label, a.description, a.audience,
-    a.accessibility, a.address, a.postcode, o.name AS organisation, n.code AS neighbourhood_code,
+    a.accessibility, a.address, a.postcode, coalesce(o.name, nullif(a.organisation_name, '')) AS organisation, n.code AS neighbourhood_code,
     n.name AS neighbourhood_name, a.location_precision, ST_X(a.geom) AS lon, ST_Y(a.geom) AS lat, a.updated_at
 """
 _ASSET_JOINS = """
@@ -193,3 +193,36 @@ def list_public_assets(conn: psycopg.Connection, *, categories: list[str] | None
         counts[r["public_id"]] = r.pop("offer_count")
         assets.append(PublicAsset(**r))
     return AssetPage(assets, counts, total)
+
+
+def feature(conn: psycopg.Connection, public_id: uuid.UUID, *, privileged: bool = False) -> dict | None:
+    """One asset as a GeoJSON Feature. Public callers see published assets as the map does; privileged ones
+    (planners, the edit-link holder) see any status, the exact point and the private contact details."""
+    if not privileged:
+        with conn.cursor(row_factory=tuple_row) as cur:
+            row = cur.execute(sql.SQL("""
+                SELECT {feature} FROM public_assets a
+                  LEFT JOIN neighbourhoods n ON n.id = a.neighbourhood_id
+                  LEFT JOIN organisations o ON o.id = a.organisation_id
+                 WHERE a.public_id = %s""").format(feature=sql.SQL(_FEATURE)), (public_id,)).fetchone()
+        return row[0] if row else None
+    with conn.cursor(row_factory=tuple_row) as cur:
+        row = cur.execute("""
+            SELECT json_build_object(
+                'type', 'Feature', 'id', a.public_id,
+                'geometry', ST_AsGeoJSON(a.geom, 7)::json,
+                'properties', (asset_snapshot(a.id) - 'id' - 'lon' - 'lat' - 'offers' - 'neighbourhood_id'
+                               - 'organisation_id' - 'merged_into' - 'moderated_by')
+                              || jsonb_build_object(
+                                  'id', a.public_id, 'neighbourhood', n.code, 'neighbourhood_name', n.name,
+                                  'public_geometry', ST_AsGeoJSON(a.public_geom, 7)::jsonb,
+                                  'capacity', coalesce((
+                                      SELECT jsonb_agg(jsonb_build_object(
+                                                 'kind', c.kind, 'quantity', c.quantity, 'unit', c.unit,
+                                                 'schedule', c.schedule, 'cost', c.cost, 'audience', c.audience,
+                                                 'description', c.description) ORDER BY c.id)
+                                        FROM capacity_offers c WHERE c.asset_id = a.id AND c.status = 'active'),
+                                      '[]'::jsonb)))
+              FROM assets a LEFT JOIN neighbourhoods n ON n.id = a.neighbourhood_id
+             WHERE a.public_id = %s""", (public_id,)).fetchone()
+    return row[0] if row else None

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, request, url_for
+import uuid
 
-from .. import vocab
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask_login import current_user
+
+from .. import ratelimit, vocab
+from ..auth import api_staff_required
 from ..db.pool import get_conn
-from ..errors import InvalidParameter
-from ..model import assets, neighbourhoods
+from ..errors import InvalidParameter, NotFound
+from ..model import assets, contributions, gazetteer, moderation, neighbourhoods, submission
 from ..validate import parse_bbox, parse_codes, parse_int
+from .security import client_key
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -62,3 +67,100 @@ def list_categories():
     """The asset category vocabulary, in display order (labels, colours and icons for legends)."""
     terms = vocab.load(get_conn(), "categories")
     return {"categories": [t.__dict__ for t in terms]}
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise submission.ValidationFailed({"body": "send a JSON object (Content-Type: application/json)"})
+    return body
+
+
+def _feature_to_fields(body: dict) -> dict:
+    """A GeoJSON Feature with a Point → the flat fields the shared rules take; structural errors are 422s too."""
+    errors = {}
+    for key in sorted(set(body) - {"type", "geometry", "properties"}):
+        errors[key] = "unknown member; send a GeoJSON Feature"
+    if body.get("type") != "Feature":
+        errors["type"] = 'must be "Feature"'
+    geometry = body.get("geometry")
+    coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
+    if not isinstance(geometry, dict) or geometry.get("type") != "Point" or not isinstance(coords, list) \
+            or len(coords) != 2:
+        errors["geometry"] = "must be a GeoJSON Point: {\"type\": \"Point\", \"coordinates\": [lon, lat]}"
+        coords = [None, None]
+    properties = body.get("properties")
+    if not isinstance(properties, dict):
+        errors["properties"] = "must be an object"
+        properties = {}
+    for key in ("lon", "lat"):
+        if key in properties:
+            errors[key] = "unknown property; the location is the geometry"
+    if errors:
+        raise submission.ValidationFailed(errors)
+    return {**properties, "lon": coords[0], "lat": coords[1]}
+
+
+@bp.post("/assets")
+def create_asset():
+    """A new asset (pending moderation) from a GeoJSON Feature; 201 with its id and a private edit token."""
+    conn = get_conn()
+    fields = _feature_to_fields(_json_body())
+    sub = submission.validate(conn, fields, reject_unknown=True)
+    ratelimit.hit(conn, f"submit:{client_key()}", ratelimit.Rule.parse(current_app.config["ASSETMAP"].submit_rate))
+    created = contributions.create_asset(conn, sub, actor="api")
+    response = jsonify({"id": str(created.public_id), "status": created.status, "edit_token": created.edit_token})
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_asset", public_id=created.public_id)
+    return response
+
+
+@bp.get("/assets/<uuid:public_id>")
+def get_asset(public_id: uuid.UUID):
+    """One asset. Pending or rejected ones only for planners (Bearer token) and the edit-link holder
+    (X-Edit-Token header), who also see the exact point and contact details."""
+    conn = get_conn()
+    privileged = False
+    token = request.headers.get("X-Edit-Token")
+    if token:
+        editable = contributions.find_by_token(conn, token)
+        if editable.public_id != public_id:
+            raise NotFound("no such asset")
+        privileged = True
+    else:
+        privileged = current_user.is_authenticated and current_user.role in ("planner", "admin")
+    found = assets.feature(conn, public_id, privileged=privileged)
+    if found is None:
+        raise NotFound("no such asset, or it is not published")
+    return Response(json.dumps(found), mimetype=GEOJSON)
+
+
+@bp.post("/assets/<uuid:public_id>/moderation")
+@api_staff_required("planner", "admin")
+def moderate_asset(public_id: uuid.UUID):
+    """Approve or reject a pending asset: {"action": "approve"|"reject", "reason": "…"}; planners only."""
+    body = _json_body()
+    unknown = sorted(set(body) - {"action", "reason"})
+    errors = {k: "unknown property" for k in unknown}
+    if body.get("action") not in ("approve", "reject"):
+        errors["action"] = 'must be "approve" or "reject"'
+    if body.get("reason") is not None and not isinstance(body.get("reason"), str):
+        errors["reason"] = "must be text"
+    if errors:
+        raise submission.ValidationFailed(errors)
+    conn = get_conn()
+    row = conn.execute("SELECT id FROM assets WHERE public_id = %s", (public_id,)).fetchone()
+    if row is None:
+        raise NotFound("no such asset")
+    moderation.moderate(conn, [row["id"]], body["action"], body.get("reason"), current_user)
+    return jsonify(assets.feature(conn, public_id, privileged=True)["properties"] | {"id": str(public_id)})
+
+
+@bp.get("/places")
+def search_places():
+    """Postcodes and place names from the gazetteer, for placing an asset without tapping the map."""
+    q = request.args.get("q", "")
+    if len(q) > 100:
+        raise InvalidParameter("q", "must be at most 100 characters")
+    limit = parse_int(request.args.get("limit"), "limit", 5, 1, 20)
+    return {"results": [p.__dict__ for p in gazetteer.search(get_conn(), q, limit)]}

@@ -6,6 +6,8 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import AssetMapError, InvalidParameter
+from ..model.submission import ValidationFailed
+from ..ratelimit import RateLimited
 
 
 def _wants_json() -> bool:
@@ -15,12 +17,17 @@ def _wants_json() -> bool:
 def init_app(app: Flask) -> None:
     @app.errorhandler(AssetMapError)
     def domain_error(exc: AssetMapError):
+        headers = {}
+        if isinstance(exc, RateLimited):
+            headers["Retry-After"] = str(exc.retry_after)
         if _wants_json():
             body = {"error": str(exc)}
             if isinstance(exc, InvalidParameter):
                 body = {"error": "invalid parameter", "parameter": exc.param, "message": exc.message}
-            return jsonify(body), exc.status
-        return render_template("error.html", status=exc.status, message=str(exc)), exc.status
+            elif isinstance(exc, ValidationFailed):
+                body = {"errors": exc.errors}
+            return jsonify(body), exc.status, headers
+        return render_template("error.html", status=exc.status, message=str(exc)), exc.status, headers
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

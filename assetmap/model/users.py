@@ -1,0 +1,162 @@
+"""Staff accounts: argon2id password hashes, sign-in checks and API tokens. Residents never have an account.
+
+Only hashes are stored: argon2id for passwords, SHA-256 for API tokens (a token is 256 random bits, so a fast
+hash is enough; a leaked table gives nothing to replay). A token is shown once, when it is made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import psycopg
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
+from psycopg.rows import dict_row, tuple_row
+
+from ..errors import AssetMapError, InvalidParameter, NotFound
+
+ROLES = ("planner", "facilitator", "admin")
+MIN_PASSWORD = 12
+# argon2 takes any length, but nobody types more than this; longer is someone making the server work.
+MAX_PASSWORD = 1024
+# Touching last_used_at on every API call would make every read a write; once a minute is precise enough.
+TOKEN_TOUCH_SECONDS = 60
+
+_hasher = PasswordHasher()   # argon2id with argon2-cffi's RFC 9106 low-memory profile
+_dummy_hash: str | None = None
+
+
+class UserExists(AssetMapError):
+    """Another account already has this email address."""
+
+    status = 409
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    email: str
+    role: str
+    display_name: str
+    active: bool
+
+
+_COLUMNS = "u.id, u.email, u.role, u.display_name, u.active"
+
+
+def normalise_email(raw: str) -> str:
+    """A checked, lower-case address; InvalidParameter when it is not an email address."""
+    try:
+        return validate_email(str(raw).strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise InvalidParameter("email", f"is not an email address we can use: {exc}") from None
+
+
+def check_password(password: str) -> None:
+    """Raise InvalidParameter unless the password is long enough (and not absurdly long)."""
+    if len(password) < MIN_PASSWORD:
+        raise InvalidParameter("password", f"must be at least {MIN_PASSWORD} characters "
+                                           f"(this one has {len(password)})")
+    if len(password) > MAX_PASSWORD:
+        raise InvalidParameter("password", f"must be at most {MAX_PASSWORD} characters")
+
+
+def hash_token(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def add_user(conn: psycopg.Connection, email: str, password: str, role: str, display_name: str = "") -> int:
+    """Create a staff account; returns its id. UserExists when the email is taken."""
+    email = normalise_email(email)
+    if role not in ROLES:
+        raise InvalidParameter("role", f"must be one of {', '.join(ROLES)}")
+    check_password(password)
+    display_name = display_name.strip()
+    if len(display_name) > 200:
+        raise InvalidParameter("name", "must be at most 200 characters")
+    password_hash = _hasher.hash(password)
+    try:
+        with conn.transaction(), conn.cursor(row_factory=tuple_row) as cur:
+            return cur.execute(
+                "INSERT INTO users (email, role, display_name, password_hash) VALUES (%s, %s, %s, %s) RETURNING id",
+                (email, role, display_name, password_hash)).fetchone()[0]
+    except psycopg.errors.UniqueViolation:
+        raise UserExists(f"there is already an account for {email}") from None
+
+
+def _dummy() -> str:
+    """A hash to verify against when the email is unknown, made on first use (not at import)."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
+    return _dummy_hash
+
+
+def authenticate(conn: psycopg.Connection, email: str, password: str) -> User | None:
+    """The active user with this email and password, or None; takes about as long either way."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = None
+        if len(password) <= MAX_PASSWORD:
+            row = cur.execute(f"SELECT {_COLUMNS}, u.password_hash FROM users u "
+                              "WHERE lower(u.email) = lower(%s) AND u.active", (str(email).strip(),)).fetchone()
+        if row is None or row["password_hash"] is None:
+            # Verify anyway, so the response time does not tell which addresses have accounts.
+            _verify(_dummy(), password[:MAX_PASSWORD])
+            return None
+        if not _verify(row["password_hash"], password):
+            return None
+        new_hash = _hasher.hash(password) if _hasher.check_needs_rehash(row["password_hash"]) else None
+        cur.execute("UPDATE users SET last_login_at = now(), password_hash = coalesce(%s, password_hash) "
+                    "WHERE id = %s", (new_hash, row["id"]))
+    row.pop("password_hash")
+    return User(**row)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def get_user(conn: psycopg.Connection, user_id: int) -> User | None:
+    """The account with this id (active or not), or None."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(f"SELECT {_COLUMNS} FROM users u WHERE u.id = %s", (user_id,)).fetchone()
+    return User(**row) if row else None
+
+
+def create_token(conn: psycopg.Connection, email: str, label: str = "") -> str:
+    """A new API token for an active account; only its hash is kept, so this is the one chance to see it."""
+    token = secrets.token_urlsafe(32)
+    with conn.transaction(), conn.cursor(row_factory=tuple_row) as cur:
+        row = cur.execute("""
+            INSERT INTO api_tokens (user_id, token_hash, label)
+            SELECT u.id, %s, %s FROM users u WHERE lower(u.email) = lower(%s) AND u.active
+            RETURNING id
+        """, (hash_token(token), label.strip(), str(email).strip())).fetchone()
+    if row is None:
+        raise NotFound(f"there is no active account for {email}")
+    return token
+
+
+def user_for_token(conn: psycopg.Connection, token: str) -> User | None:
+    """The active user a live (not revoked) API token belongs to, or None; notes when the token was used."""
+    if not token or len(token) > 200:
+        return None
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(f"""
+            SELECT {_COLUMNS}, t.id AS token_id,
+                   t.last_used_at IS NULL OR t.last_used_at < now() - make_interval(secs => %s) AS stale
+              FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = %s AND t.revoked_at IS NULL AND u.active
+        """, (TOKEN_TOUCH_SECONDS, hash_token(token))).fetchone()
+        if row is None:
+            return None
+        if row.pop("stale"):
+            cur.execute("UPDATE api_tokens SET last_used_at = now() WHERE id = %s", (row["token_id"],))
+    row.pop("token_id")
+    return User(**row)

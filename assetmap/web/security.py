@@ -1,0 +1,78 @@
+"""Request-wide protections: CSRF on every form, a Content-Security-Policy with a nonce per response,
+cookies that are Secure over HTTPS, and proxy headers trusted only when configured."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Flask, g, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+csrf = CSRFProtect()
+
+
+class _HttpsAwareSessions(SecureCookieSessionInterface):
+    """Secure cookies when the request came over HTTPS (or as configured), so plain-HTTP local use still works."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        configured = app.config["ASSETMAP"].secure_cookies
+        return request.is_secure if configured is None else configured
+
+
+def tile_sources(tiles: str) -> list[str]:
+    """CSP sources for the configured basemap: 'https://a.tile.example.org/{z}…' → 'https://*.tile.example.org'."""
+    if tiles.strip().lower() == "none":
+        return []
+    if tiles.strip().lower() == "openstreetmap":
+        return ["https://tile.openstreetmap.org"]
+    parts = urlsplit(tiles)
+    host = parts.hostname or ""
+    if "{s}" in (parts.netloc or ""):
+        host = "*." + host.split(".", 1)[1] if "." in host else host
+    return [f"{parts.scheme}://{host}"] if parts.scheme and host else []
+
+
+def init_app(app: Flask, exempt_blueprints=()) -> None:
+    settings = app.config["ASSETMAP"]
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    app.session_interface = _HttpsAwareSessions()
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      WTF_CSRF_TIME_LIMIT=None)   # a slow resident on a phone must not lose the form
+    csrf.init_app(app)
+    for bp in exempt_blueprints:
+        csrf.exempt(bp)   # the JSON API authenticates staff by Bearer token only, never by cookie
+
+    img_src = " ".join(["'self'", "data:", *tile_sources(settings.tiles)])
+
+    @app.context_processor
+    def _nonce():
+        return {"csp_nonce": csp_nonce()}
+
+    @app.after_request
+    def _headers(response):
+        policy = (f"default-src 'self'; script-src 'self' 'nonce-{csp_nonce()}'; "
+                  "style-src 'self' 'unsafe-inline'; "   # Leaflet positions everything with style attributes
+                  f"img-src {img_src}; connect-src 'self'; font-src 'self'; object-src 'none'; "
+                  "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+        response.headers.setdefault("Content-Security-Policy", policy)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+
+def csp_nonce() -> str:
+    """This response's nonce: every inline <script> must carry it."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def client_key() -> str:
+    """Who is asking, for rate limits: the client address (as ProxyFix resolved it, when proxies are trusted)."""
+    return request.remote_addr or "unknown"
