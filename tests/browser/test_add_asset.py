@@ -5,7 +5,6 @@ Each test gets a copy of the demo town of its own (tiles: none), served on 127.0
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
