@@ -10,7 +10,7 @@ import pytest
 from folium.plugins import Fullscreen, MarkerCluster
 
 from assetmap.config import project_root
-from assetmap.maps import offline, public_map
+from assetmap.maps import base, offline, public_map
 from assetmap.web.vendor import EXTENSION, Packages
 from tests.conftest import make_app
 
@@ -46,7 +46,7 @@ def test_with_tiles_none_the_map_page_names_no_other_host(client):
 def test_with_openstreetmap_only_the_tiles_and_their_attribution_are_outside(app_with):
     html = app_with(tiles="openstreetmap").test_client().get("/").get_data(as_text=True)
     urls = outside_urls(html)
-    assert public_map.OSM_TILES in urls
+    assert base.OSM_TILES in urls
     assert {urlsplit(u).hostname for u in urls} == {"tile.openstreetmap.org", "www.openstreetmap.org"}
     assert "OpenStreetMap\\u003c/a\\u003e contributors" in html
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from ..auth import staff_required
 from ..db.pool import get_conn
 from ..errors import AssetMapError, InvalidParameter
-from ..maps import public_map
+from ..maps.base import base_map
 from ..maps.offline import MapParts, page_parts
 from ..model import moderation
 from ..validate import parse_int
@@ -49,19 +49,13 @@ def _queue_map(items: list[moderation.QueuedAsset], first: int) -> MapParts:
     """One map with every entry of the page, numbered as in the list; no user text goes into it."""
     settings = current_app.config["ASSETMAP"]
     lats, lons = [i.lat for i in items], [i.lon for i in items]
-    m = folium.Map(location=[(min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2], zoom_start=17,
-                   tiles=None, control_scale=True, width="100%", height="100%",
-                   maxZoom=public_map.MAX_ZOOM, minZoom=public_map.MIN_ZOOM)
-    basemap = public_map.tile_layer(settings.tiles, settings.tiles_attribution)
-    if basemap is not None:
-        basemap.add_to(m)
+    m = base_map((min(lons), min(lats), max(lons), max(lats)), tiles=settings.tiles,
+                 tiles_attribution=settings.tiles_attribution, max_fit_zoom=17)
     for n, item in enumerate(items, start=first):
         # Only the entry's number reaches the map: folium does not escape tooltip text (and its popups need
         # jQuery, which we do not serve).
         folium.CircleMarker([item.lat, item.lon], radius=8, weight=2, fill=True, fill_opacity=0.7,
                             tooltip=folium.Tooltip(str(n), permanent=True, direction="top")).add_to(m)
-    if len(items) > 1:
-        m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], max_zoom=17)
     return page_parts(m, vendor_url)
 
 
