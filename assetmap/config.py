@@ -51,6 +51,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Most new or edited contributions one client may send, e.g. `20/hour`; counted in the database."),
     Setting("trusted_proxies", "ASSETMAP_TRUSTED_PROXIES", 0,
             "Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).", int),
+    Setting("nominatim_url", "ASSETMAP_NOMINATIM_URL", None,
+            "Base URL of a Nominatim server for addresses the gazetteer cannot place. Unset: no online geocoding."),
+    Setting("geocoder_user_agent", "ASSETMAP_GEOCODER_USER_AGENT", "AssetMap",
+            "User-Agent sent to an online geocoder (Nominatim's policy asks for one naming your deployment)."),
+    Setting("geocoder_min_delay", "ASSETMAP_GEOCODER_MIN_DELAY", 1.0,
+            "Seconds between requests to an online geocoder (Nominatim's public servers allow one a second).", float),
     Setting("secure_cookies", "ASSETMAP_SECURE_COOKIES", None,
             "Mark cookies Secure (HTTPS only): `1` or `0`. Default: on when the app is served over HTTPS.",
             lambda v: v.strip().lower() in ("1", "true", "yes", "on")),
@@ -73,6 +79,9 @@ class Settings:
     workers: int = 2
     submit_rate: str = "20/hour"
     trusted_proxies: int = 0
+    nominatim_url: str | None = None
+    geocoder_user_agent: str = "AssetMap"
+    geocoder_min_delay: float = 1.0
     secure_cookies: bool | None = None
 
     @classmethod

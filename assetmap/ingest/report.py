@@ -1,0 +1,69 @@
+"""What an import did: rows read, inserted, updated and rejected, and why each rejected row was refused.
+
+Every importer returns an ImportReport. The CLI prints `summary()` and writes `write_rejects()` next to the input
+(or where --rejects says); the planner upload page shows the same report.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Rejected:
+    row_number: int           # 1-based, as a person counts rows in the file (header not counted)
+    row: dict[str, Any]       # the row as read
+    reason: str               # every problem with it, in words
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    source: str               # file name, or a label
+    dry_run: bool = False
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # things that were repaired or assumed, e.g. "3 polygons made valid"
+
+    def reject(self, row_number: int, row: dict[str, Any], reason: str) -> None:
+        self.rejected.append(Rejected(row_number, row, reason))
+
+    def summary(self) -> str:
+        """One line: what came in and what happened to it."""
+        verb = "would insert" if self.dry_run else "inserted"
+        text = (f"{self.kind} {self.source}: read {self.read}, {verb} {self.inserted}, "
+                f"{'would update' if self.dry_run else 'updated'} {self.updated}, rejected {len(self.rejected)}")
+        return text + ("" if not self.dry_run else " (dry run: nothing written)")
+
+    def write_rejects(self, path: Path) -> Path | None:
+        """The rejected rows as CSV (row number, reason, then the row's own columns); None when there are none."""
+        if not self.rejected:
+            return None
+        columns: list[str] = []
+        for r in self.rejected:
+            columns += [c for c in r.row if c not in columns]
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(["row_number", "reason", *columns])
+            for r in self.rejected:
+                writer.writerow([r.row_number, r.reason, *(_cell(r.row.get(c)) for c in columns)])
+        return path
+
+
+def default_rejects_path(input_path: Path) -> Path:
+    """`data/halls.csv` → `data/halls.rejects.csv`."""
+    return input_path.with_name(f"{input_path.stem}.rejects.csv")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
