@@ -24,7 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .db import pool
     from .db.connect import database_url
     from . import auth
-    from .web import api, contribute, errors, health, planner, public, security, vendor
+    from .web import api, contribute, errors, health, planner, planner_data, public, security, vendor
 
     settings = Settings.from_env(config)
     app = Flask(__name__, static_folder=None)
@@ -36,7 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _check_schema(url)
     pool.init_app(app, url)
 
-    for module in (public, contribute, auth, planner, api, health, vendor):
+    for module in (public, contribute, auth, planner, planner_data, api, health, vendor):
         app.register_blueprint(module.bp)
     auth.init_app(app)
     security.init_app(app, exempt_blueprints=(api.bp,))

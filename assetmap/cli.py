@@ -160,9 +160,19 @@ def demo_load(ctx: click.Context, seed: int, scale: float, replace: bool, if_emp
                + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
-from .cli_users import user  # noqa: E402  (its commands live in their own module)
+# Commands that live in their own modules.
+from .cli_users import user  # noqa: E402
+from .ingest import cli as import_cli  # noqa: E402
+from .ingest.export import command as export_command  # noqa: E402
+from .ingest.gazetteer import command as gazetteer_command  # noqa: E402
+from .ingest.hsds import hsds_command  # noqa: E402
+from .ingest.osm import osm_command  # noqa: E402
 
+for _cmd in (gazetteer_command, hsds_command, osm_command):
+    import_cli.add_command(_cmd)
+main.add_command(import_cli.import_group)
 main.add_command(user)
+main.add_command(export_command)
 
 
 # -- serve ------------------------------------------------------------------------------------------------------

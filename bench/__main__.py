@@ -106,6 +106,20 @@ def main() -> None:
         with psycopg.connect(admin, autocommit=True) as c:
             c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
+    from bench.geocode import run as run_geocode
+    from bench.imports import run as run_imports
+    results["imports"] = run_imports(admin)
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            migrate.migrate(conn, log=lambda m: None)
+            vocab.sync(conn)
+            results["geocode"] = run_geocode(conn)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as c:
+            c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(results, indent=2))
@@ -115,6 +129,8 @@ def main() -> None:
           f"points {d['baseline_bare_copy_s']} s; ratio {d['ratio_to_baseline']}x")
     print(f"API page: {a['features']} features in {a['seconds'] * 1000:.1f} ms; bare bbox query "
           f"{a['baseline_bare_query_s'] * 1000:.1f} ms; ratio {a['ratio_to_baseline']}x")
+    print("imports:", json.dumps(results["imports"], indent=1))
+    print("geocoding:", json.dumps(results["geocode"], indent=1))
 
 
 if __name__ == "__main__":

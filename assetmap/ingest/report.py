@@ -29,7 +29,7 @@ class ImportReport:
     inserted: int = 0
     updated: int = 0
     rejected: list[Rejected] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)   # things that were repaired or assumed, e.g. "3 polygons made valid"
+    notes: list[str] = field(default_factory=list)   # what was repaired or assumed: "3 polygons made valid"
 
     def reject(self, row_number: int, row: dict[str, Any], reason: str) -> None:
         self.rejected.append(Rejected(row_number, row, reason))

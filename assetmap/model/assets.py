@@ -136,7 +136,8 @@ class PublicAsset:
 
 _ASSET_COLUMNS = """
     a.id, a.public_id, a.name, a.category, cat.label AS category_label, a.description, a.audience,
-    a.accessibility, a.address, a.postcode, coalesce(o.name, nullif(a.organisation_name, '')) AS organisation, n.code AS neighbourhood_code,
+    a.accessibility, a.address, a.postcode, coalesce(o.name, nullif(a.organisation_name, '')) AS organisation,
+    n.code AS neighbourhood_code,
     n.name AS neighbourhood_name, a.location_precision, ST_X(a.geom) AS lon, ST_Y(a.geom) AS lat, a.updated_at
 """
 _ASSET_JOINS = """

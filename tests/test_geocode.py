@@ -1,0 +1,237 @@
+"""Geocoders: the gazetteer (exact postcodes, fuzzy names, reverse), Nominatim against a local fake, the chain."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import psycopg
+import pytest
+
+from assetmap.config import Settings
+from assetmap.geocode.gazetteer import GazetteerGeocoder, ReversePlace
+from assetmap.geocode.online import ChainGeocoder, NominatimGeocoder, geocoder_for
+
+
+@pytest.fixture
+def gaz(demo_conn):
+    return GazetteerGeocoder(demo_conn)
+
+
+def _some(conn, kind, n=1):
+    return conn.execute("""
+        SELECT name, ST_X(geom), ST_Y(geom) FROM gazetteer
+         WHERE kind = %s AND (kind = 'postcode' OR length(name) >= 9)   -- long enough to survive a typo
+         ORDER BY name LIMIT %s""", (kind, n)).fetchall()
+
+
+@pytest.mark.parametrize("spelling", ["{pc}", "{lower}", "  {nospace}  ", "{outward}   {inward}", "{mixed}"])
+def test_postcodes_match_exactly_whatever_the_spacing_and_case(gaz, demo_conn, spelling):
+    pc, lon, lat = _some(demo_conn, "postcode")[0]
+    outward, inward = pc.split()
+    query = spelling.format(pc=pc, lower=pc.lower(), nospace=pc.replace(" ", ""), outward=outward,
+                            inward=inward, mixed=outward.lower() + inward)
+    result = gaz.geocode(query)
+    assert (result.label, result.source, result.confidence) == (pc, "gazetteer:postcode", 1.0)
+    assert (result.lon, result.lat) == pytest.approx((lon, lat))
+
+
+def test_an_unknown_postcode_is_not_guessed_at(gaz):
+    # Well-formed but absent: a fuzzy match would be a neighbouring postcode, confidently wrong.
+    assert gaz.geocode("ZZ9 9ZZ") is None
+    assert gaz.geocode("") is None and gaz.geocode("   ") is None
+
+
+def test_street_and_place_names_match_fuzzily(gaz, demo_conn):
+    (street, lon, lat), = _some(demo_conn, "street")
+    exact = gaz.geocode(street.lower())
+    assert (exact.label, exact.source, exact.confidence) == (street, "gazetteer:street", 1.0)
+    typo = street[:3] + street[4:]     # one letter lost
+    near = gaz.geocode(typo)
+    assert near.label == street and 0.3 <= near.confidence < 1.0
+    assert (near.lon, near.lat) == pytest.approx((lon, lat))
+    (place, _, _), = _some(demo_conn, "place")
+    assert gaz.geocode(place.upper() + " ").source == "gazetteer:place"
+
+
+def test_candidates_are_ranked_by_similarity(gaz, demo_conn):
+    (street, _, _), = _some(demo_conn, "street")
+    found = gaz.candidates(street.split()[0], limit=5)
+    assert found, street
+    scores = [r.confidence for r in found]
+    assert scores == sorted(scores, reverse=True)
+    assert all(r.source != "gazetteer:postcode" for r in found)
+    assert gaz.candidates(street)[0].label == street
+
+
+def test_nothing_below_the_threshold(gaz, demo_conn):
+    assert gaz.geocode("Qwxz Jkvv Zzyq") is None
+    (street, _, _), = _some(demo_conn, "street")
+    typo = street[:3] + street[4:]
+    assert GazetteerGeocoder(demo_conn, min_similarity=0.99).geocode(typo) is None
+    # The threshold is set for one transaction only: the session keeps pg_trgm's default.
+    assert demo_conn.execute("SHOW pg_trgm.similarity_threshold").fetchone()[0] == "0.3"
+
+
+def test_reverse_finds_the_nearest_postcode_and_the_neighbourhood(gaz, demo_conn):
+    pc, lon, lat = _some(demo_conn, "postcode")[0]
+    code, name = demo_conn.execute("""
+        SELECT code, name FROM neighbourhoods
+         WHERE id = neighbourhood_at(ST_SetSRID(ST_MakePoint(%s, %s), 4326))""", (lon, lat)).fetchone()
+    place = gaz.reverse(lon + 0.0001, lat)      # ~7 m east
+    assert (place.neighbourhood_code, place.neighbourhood_name, place.postcode) == (code, name, pc)
+    assert 3 < place.postcode_distance_m < 12
+    far = gaz.reverse(0.0, 0.0)                 # the Gulf of Guinea
+    assert far.neighbourhood_code is None and far.postcode_distance_m > 1_000_000
+
+
+def test_reverse_without_a_gazetteer(fresh_db_url):
+    with psycopg.connect(fresh_db_url, autocommit=True) as conn:
+        place = GazetteerGeocoder(conn).reverse(-1.0, 52.0)
+    assert place == ReversePlace(None, None, None, None)
+
+
+class _CountingConnection:
+    """Passes everything to a connection and counts the statements sent."""
+
+    def __init__(self, conn):
+        self._conn, self.statements = conn, 0
+
+    def execute(self, *args, **kwargs):
+        self.statements += 1
+        return self._conn.execute(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+
+def test_geocode_many_answers_a_thousand_queries_in_a_few_statements(demo_conn):
+    postcodes = [r[0] for r in demo_conn.execute(
+        "SELECT name FROM gazetteer WHERE kind = 'postcode' ORDER BY name").fetchall()]
+    streets = [r[0] for r in demo_conn.execute(
+        "SELECT name FROM gazetteer WHERE kind = 'street' ORDER BY name").fetchall()]
+    queries = ([pc.lower().replace(" ", "") for pc in postcodes] + [s.upper() for s in streets]
+               + ["ZZ9 9ZZ", "Qwxz Jkvv Zzyq"])
+    queries = (queries + postcodes)[:1000]
+    assert len(queries) == 1000
+    counting = _CountingConnection(demo_conn)
+    t0 = time.perf_counter()
+    results = GazetteerGeocoder(counting).geocode_many(queries)
+    seconds = time.perf_counter() - t0
+    assert counting.statements <= 3      # postcodes, set_config, names: not one per query
+    assert set(results) == set(queries)
+    assert all(results[pc.lower().replace(" ", "")].label == pc for pc in postcodes)
+    assert all(results[s.upper()].label == s for s in streets)
+    assert results["ZZ9 9ZZ"] is None and results["Qwxz Jkvv Zzyq"] is None
+    assert seconds < 5
+
+
+# Nominatim, faked on 127.0.0.1 ----------------------------------------------------------------------------------
+
+class FakeNominatim:
+    """A thread serving Nominatim-shaped JSON at /search, recording every request."""
+
+    def __init__(self, status=200):
+        self.requests: list[dict] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                url = urlsplit(self.path)
+                params = {k: v[0] for k, v in parse_qs(url.query).items()}
+                fake.requests.append({"path": url.path, "params": params, "at": time.monotonic(),
+                                      "user_agent": self.headers.get("User-Agent")})
+                q = params.get("q", "")
+                body = [] if "NOWHERE" in q else [{
+                    "place_id": 1, "lat": "51.5301", "lon": "-0.1234", "display_name": f"{q.title()}, London",
+                    **({} if "PLAIN" in q else {"importance": 0.42})}]
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def fake_nominatim():
+    fake = FakeNominatim()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def conn(fresh_db_url):
+    with psycopg.connect(fresh_db_url, autocommit=True) as c:
+        yield c
+
+
+def test_nominatim_sends_our_user_agent_keeps_the_rate_and_caches(conn, fake_nominatim):
+    geo = NominatimGeocoder(conn, fake_nominatim.url, "AssetMap-test/1 (ops@example.org)", 0.2)
+    first = geo.geocode("10 Some Street, London")
+    second = geo.geocode("Another Road")
+    assert (first.lon, first.lat, first.source, first.confidence) == (-0.1234, 51.5301, "nominatim", 0.42)
+    assert first.label == "10 Some Street, London, London"
+    a, b = fake_nominatim.requests
+    assert a["path"] == "/search" and a["params"]["countrycodes"] == "gb"
+    assert a["params"]["q"] == "10 SOME STREET, LONDON"
+    assert a["user_agent"] == "AssetMap-test/1 (ops@example.org)"
+    assert b["at"] - a["at"] >= 0.19
+    # The same address again, however spelled: from the cache, not the server.
+    assert geo.geocode("10 some street,   london") == first
+    assert geo.geocode_many(["Another Road", "10 Some Street, London"]) == {
+        "Another Road": second, "10 Some Street, London": first}
+    assert len(fake_nominatim.requests) == 2
+    assert conn.execute("SELECT count(*) FROM geocode_cache WHERE geocoder = 'nominatim'").fetchone()[0] == 2
+
+
+def test_nominatim_caches_not_found_and_defaults_the_confidence(conn, fake_nominatim):
+    geo = NominatimGeocoder(conn, fake_nominatim.url + "/", "AssetMap-test", 0.01)
+    assert geo.geocode("Nowhere Lane") is None
+    assert geo.geocode("NOWHERE LANE") is None
+    assert len(fake_nominatim.requests) == 1
+    row = conn.execute("SELECT lon, lat, raw FROM geocode_cache WHERE query = 'NOWHERE LANE'").fetchone()
+    assert row == (None, None, None)
+    assert geo.geocode("Plain Street").confidence == 0.6
+
+
+def test_a_failing_server_is_not_cached_as_not_found(conn):
+    fake = FakeNominatim(status=500)
+    try:
+        geo = NominatimGeocoder(conn, fake.url, "AssetMap-test", 0.01)
+        assert geo.geocode("Some Street") is None
+        assert geo.failures == 1
+        assert conn.execute("SELECT count(*) FROM geocode_cache").fetchone()[0] == 0
+    finally:
+        fake.close()
+
+
+def test_chain_asks_the_gazetteer_first(fresh_demo_db_url, fake_nominatim):
+    settings = Settings.from_env({"nominatim_url": fake_nominatim.url, "geocoder_min_delay": 0.01})
+    with psycopg.connect(fresh_demo_db_url, autocommit=True) as conn:
+        pc = _some(conn, "postcode")[0][0]
+        chain = geocoder_for(conn, settings)
+        assert isinstance(chain, ChainGeocoder)
+        results = chain.geocode_many([pc, "1 Faraway Road, Leeds"])
+        assert results[pc].source == "gazetteer:postcode"
+        assert results["1 Faraway Road, Leeds"].source == "nominatim"
+        assert [r["params"]["q"] for r in fake_nominatim.requests] == ["1 FARAWAY ROAD, LEEDS"]
+
+
+def test_geocoder_for_is_offline_by_default(conn):
+    assert isinstance(geocoder_for(conn, Settings.from_env(environ={})), GazetteerGeocoder)
