@@ -249,3 +249,18 @@ def test_merge_refusals(conn, planner):
     assert exc.value.status == 409
     with pytest.raises(moderation.NotModeratable):
         moderation.merge(conn, b, a, planner)
+
+
+def test_the_edit_link_of_a_merged_entry_says_what_happened(conn, planner):
+    from assetmap.errors import NotFound
+    from assetmap.model.contributions import find_by_token
+    from assetmap.model.submission import validate
+    keep = add(conn, "Mill Lane Community Centre", status="published")
+    made = create_asset(conn, validate(conn, {"name": "Mill Lane Community Centre", "category": "community_centre",
+                                              "lon": conn.execute("SELECT ST_X(geom) FROM assets WHERE id = %s",
+                                                                  (keep,)).fetchone()["st_x"],
+                                              "lat": conn.execute("SELECT ST_Y(geom) FROM assets WHERE id = %s",
+                                                                  (keep,)).fetchone()["st_y"]}))
+    moderation.merge(conn, keep, made.id, planner)
+    with pytest.raises(NotFound, match="merged"):
+        find_by_token(conn, made.edit_token)

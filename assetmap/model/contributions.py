@@ -119,10 +119,14 @@ class EditableAsset:
 def find_by_token(conn: psycopg.Connection, token: str) -> EditableAsset:
     """The asset this edit link belongs to; NotFound when the link is wrong or the asset was merged away."""
     with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute("SELECT id FROM assets WHERE edit_token_hash = %s AND merged_into IS NULL",
-                          (hash_token(token),)).fetchone()
+        row = cur.execute("SELECT a.id, k.public_id AS kept FROM assets a LEFT JOIN assets k ON k.id = a.merged_into"
+                          " WHERE a.edit_token_hash = %s", (hash_token(token),)).fetchone()
         if row is None:
             raise NotFound("This edit link is not valid. Check that you copied all of it.")
+        if row["kept"] is not None:
+            raise NotFound("A planner found that this entry described the same place as another one, and merged "
+                           f"the two. The place is now at /assets/{row['kept']} (once published); to change it, "
+                           "add a new entry or contact the people who run this map.")
         return _editable(cur, row["id"])
 
 
