@@ -24,19 +24,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .db import pool
     from .db.connect import database_url
     from . import auth
-    from .web import api, contribute, errors, health, planner, planner_data, public, security, vendor
+    from .web import (api, contribute, errors, health, planner, planner_data, planner_upload, public, security,
+                      vendor)
 
     settings = Settings.from_env(config)
     app = Flask(__name__, static_folder=None)
     app.config["ASSETMAP"] = settings
     app.config["SECRET_KEY"] = settings.secret_key or _local_secret_key(settings)
     app.config["JSON_SORT_KEYS"] = False
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 1024 * 1024
 
     url = database_url(settings)
     _check_schema(url)
     pool.init_app(app, url)
 
-    for module in (public, contribute, auth, planner, planner_data, api, health, vendor):
+    for module in (public, contribute, auth, planner, planner_data, planner_upload, api, health, vendor):
         app.register_blueprint(module.bp)
     auth.init_app(app)
     security.init_app(app, exempt_blueprints=(api.bp,))

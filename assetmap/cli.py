@@ -189,7 +189,9 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
         migrations.check_current(conn)
     click.echo(f"AssetMap on http://{host}:{port}/  (Ctrl-C stops it)")
     args = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(settings.workers),
-            "--access-logfile", "-", "--graceful-timeout", "5", "assetmap:create_app()"]
+            "--access-logfile", "-", "--graceful-timeout", "5",
+            # Planners' uploads import in the request; 100k rows take about half a minute here.
+            "--timeout", "300", "assetmap:create_app()"]
     os.execv(sys.executable, args)
 
 

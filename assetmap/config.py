@@ -57,6 +57,8 @@ SETTINGS: tuple[Setting, ...] = (
             "User-Agent sent to an online geocoder (Nominatim's policy asks for one naming your deployment)."),
     Setting("geocoder_min_delay", "ASSETMAP_GEOCODER_MIN_DELAY", 1.0,
             "Seconds between requests to an online geocoder (Nominatim's public servers allow one a second).", float),
+    Setting("max_upload_mb", "ASSETMAP_MAX_UPLOAD_MB", 200, "Largest file a planner may upload to import, in MB.",
+            int),
     Setting("secure_cookies", "ASSETMAP_SECURE_COOKIES", None,
             "Mark cookies Secure (HTTPS only): `1` or `0`. Default: on when the app is served over HTTPS.",
             lambda v: v.strip().lower() in ("1", "true", "yes", "on")),
@@ -82,6 +84,7 @@ class Settings:
     nominatim_url: str | None = None
     geocoder_user_agent: str = "AssetMap"
     geocoder_min_delay: float = 1.0
+    max_upload_mb: int = 200
     secure_cookies: bool | None = None
 
     @classmethod

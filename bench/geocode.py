@@ -1,7 +1,7 @@
 """Benchmark: importing a postcode file, and geocoding 100k postcodes with one `geocode_many` call.
 
 `run(conn)` wants a migrated database (the gazetteer is written to, with source "codepoint"). It imports the real
-Camden Code-Point file when /work/shared/realdata is there, otherwise a synthetic file of the same size. Baselines,
+Camden Code-Point file when ../shared/realdata is there, otherwise a synthetic file of the same size. Baselines,
 measured in the same run: a bare COPY of as many rows into an unlogged table, and shipping the 100k query strings
 to the server and back (`unnest` of the same array).
 """
@@ -9,6 +9,7 @@ to the server and back (`unnest` of the same array).
 from __future__ import annotations
 
 import itertools
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -19,7 +20,8 @@ from assetmap.config import project_root
 from assetmap.geocode.gazetteer import GazetteerGeocoder
 from assetmap.ingest.gazetteer import import_gazetteer
 
-CAMDEN = project_root().parent / "shared" / "realdata" / "camden_postcodes_codepoint2014.csv"
+REALDATA = Path(os.environ.get("ASSETMAP_REALDATA") or project_root().parent / "shared" / "realdata")
+CAMDEN = REALDATA / "camden_postcodes_codepoint2014.csv"
 QUERIES = 100_000
 
 

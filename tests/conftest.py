@@ -27,7 +27,8 @@ from assetmap.config import Settings, project_root
 from assetmap.db import migrate
 from assetmap.db.connect import local_cluster
 
-REALDATA = project_root().parent / "shared" / "realdata"
+# The real open data ships beside the project (../shared/realdata); ASSETMAP_REALDATA points elsewhere.
+REALDATA = Path(os.environ.get("ASSETMAP_REALDATA") or project_root().parent / "shared" / "realdata")
 PREFIX = f"assetmap_test_{os.getpid()}"
 _counter = itertools.count(1)
 
@@ -175,7 +176,8 @@ def live_server(app):
 @pytest.fixture
 def realdata() -> Path:
     if not REALDATA.is_dir():
-        pytest.skip(f"real open data not found at {REALDATA} (it ships beside the project in CI, not in a clone)")
+        pytest.skip(f"real open data not found at {REALDATA} (it ships beside the project in CI, not in a clone; "
+                    "set ASSETMAP_REALDATA to its folder)")
     return REALDATA
 
 
