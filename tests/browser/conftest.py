@@ -86,3 +86,12 @@ def page(browser, viewport):
     yield pg
     context.close()
     assert not watch.problems(), watch.problems()
+
+
+def pytest_collection_modifyitems(items):
+    """One retry for browser tests. A real browser on this shared 2-core machine has, once in several full runs,
+    reported a problem that no rerun reproduced; the first failure is still printed in the summary (-ra), and a
+    test that fails twice fails the run."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=1))
