@@ -41,6 +41,25 @@ def run_import(ctx: click.Context, path: Path, rejects: Path | None, work: Calla
         else:
             with click.progressbar(length=total, label=f"importing {path.name}", file=sys.stderr) as bar:
                 report = work(conn, bar.update)
+    return finish(report, path, rejects)
+
+
+def run_loaded(ctx: click.Context, path: Path, rejects: Path | None, rows: list, report: ImportReport,
+               load: Callable) -> ImportReport:
+    """Load rows a reader has already read, under a bar of their length; print the report, write the rejects."""
+    from ..config import Settings
+    from ..db.connect import connect
+    report.read -= len(rows)   # the loader counts the rows it is given
+    root = ctx.find_root()
+    settings = root.obj if isinstance(root.obj, Settings) else Settings.from_env()
+    with connect(settings) as conn, click.progressbar(length=max(len(rows), 1), label=f"importing {path.name}",
+                                                      file=sys.stderr) as bar:
+        report = load(conn, bar.update)
+    return finish(report, path, rejects)
+
+
+def finish(report: ImportReport, path: Path, rejects: Path | None) -> ImportReport:
+    """Print the summary and notes; write the rejected rows beside the input (or to --rejects)."""
     click.echo(report.summary())
     for note in report.notes:
         click.echo(f"  note: {note}")

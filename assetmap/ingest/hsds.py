@@ -30,7 +30,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import sys
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -40,10 +39,9 @@ import click
 import shapely
 from shapely.geometry import shape
 
-from ..config import Settings
 from ..model.submission import normalise_postcode, validate_schedule
-from .cli import common_options
-from .report import ImportReport, default_rejects_path
+from .cli import common_options, run_loaded
+from .report import ImportReport
 
 AGENCY_KINDS = [   # first match wins: "NHS Housing Team" is an NHS service
     ("nhs", r"\bNHS\b|integrated care board|foundation trust|clinical commissioning"),
@@ -558,22 +556,3 @@ def hsds_command(ctx: click.Context, path: Path, dry_run: bool, rejects: Path | 
     run_loaded(ctx, path, rejects, rows, report, lambda conn, progress: load_services(
         conn, rows, source=report.source, report=report, dry_run=dry_run, progress=progress))
 
-
-def run_loaded(ctx: click.Context, path: Path, rejects: Path | None, rows: list, report: ImportReport,
-               load) -> ImportReport:
-    """Load rows already read under a progress bar of their length; print the report and write the rejects."""
-    from ..db.connect import connect
-    report.read -= len(rows)   # the loader counts the rows it is given
-    root = ctx.find_root()
-    settings = root.obj if isinstance(root.obj, Settings) else Settings.from_env()
-    # We read before connecting, so the bar knows its length (cli.run_import has to guess it from the file).
-    with connect(settings) as conn, click.progressbar(length=max(len(rows), 1), label=f"importing {path.name}",
-                                                      file=sys.stderr) as bar:
-        report = load(conn, bar.update)
-    click.echo(report.summary())
-    for note in report.notes:
-        click.echo(f"  note: {note}")
-    written = report.write_rejects(rejects or default_rejects_path(path))
-    if written:
-        click.echo(f"  {len(report.rejected)} rejected, with reasons, written to {written}")
-    return report

@@ -24,8 +24,7 @@ from shapely.geometry import MultiPoint, Polygon, shape
 
 from ..config import project_root
 from ..model.submission import normalise_postcode
-from .cli import common_options
-from .hsds import run_loaded
+from .cli import common_options, run_loaded
 from .report import ImportReport
 
 WHEELCHAIR = {"yes": "Wheelchair accessible", "designated": "Wheelchair accessible",
