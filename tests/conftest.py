@@ -13,6 +13,7 @@ Each session makes its own databases there and drops them at the end:
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 import os
 import threading
 from pathlib import Path
@@ -66,6 +67,17 @@ def _drop_leftovers(admin_url: str) -> None:
             _drop_db(admin_url, name)
 
 
+@contextmanager
+def scratch_database(admin_url: str, template: str | None = None, name: str | None = None):
+    """A database of its own on the test server (a copy of `template`, or empty), dropped afterwards."""
+    name = name or f"{PREFIX}_{next(_counter)}"
+    url = _create_db(admin_url, name, template=template)
+    try:
+        yield url
+    finally:
+        _drop_db(admin_url, name)
+
+
 @pytest.fixture(scope="session")
 def admin_url() -> str:
     """A URL on the test server with the right to create databases."""
@@ -104,28 +116,22 @@ def demo_template(admin_url: str, template_db: str) -> str:
 @pytest.fixture(scope="session")
 def demo_db_url(admin_url: str, demo_template: str) -> str:
     """A database holding the demo town, shared by the session: treat it as read-only."""
-    name = f"{PREFIX}_demo"
-    url = _create_db(admin_url, name, template=demo_template)
-    yield url
-    _drop_db(admin_url, name)
+    with scratch_database(admin_url, demo_template, name=f"{PREFIX}_demo") as url:
+        yield url
 
 
 @pytest.fixture
 def fresh_demo_db_url(admin_url: str, demo_template: str) -> str:
     """A copy of the demo town of this test's own, to write to."""
-    name = f"{PREFIX}_{next(_counter)}"
-    url = _create_db(admin_url, name, template=demo_template)
-    yield url
-    _drop_db(admin_url, name)
+    with scratch_database(admin_url, demo_template) as url:
+        yield url
 
 
 @pytest.fixture
 def fresh_db_url(admin_url: str, template_db: str) -> str:
     """An empty, migrated database of this test's own."""
-    name = f"{PREFIX}_{next(_counter)}"
-    url = _create_db(admin_url, name, template=template_db)
-    yield url
-    _drop_db(admin_url, name)
+    with scratch_database(admin_url, template_db) as url:
+        yield url
 
 
 @pytest.fixture

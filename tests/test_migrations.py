@@ -6,16 +6,13 @@ import psycopg
 import pytest
 
 from assetmap.db import migrate
-from tests.conftest import make_app
+from tests.conftest import make_app, scratch_database
 
 
 @pytest.fixture
 def empty_db(admin_url):
-    from tests.conftest import PREFIX, _create_db, _drop_db, _counter
-    name = f"{PREFIX}_{next(_counter)}"
-    url = _create_db(admin_url, name)
-    yield url
-    _drop_db(admin_url, name)
+    with scratch_database(admin_url) as url:
+        yield url
 
 
 def test_migrate_applies_every_file_once_in_order(empty_db):

@@ -65,14 +65,10 @@ def test_serve_stop_and_serve_again(demo_db_url, demo_conn, free_port):
 
 
 def test_serve_refuses_while_the_schema_is_behind(admin_url, free_port):
-    from tests.conftest import PREFIX, _counter, _create_db, _drop_db
-    name = f"{PREFIX}_{next(_counter)}"
-    url = _create_db(admin_url, name)
-    try:
+    from tests.conftest import scratch_database
+    with scratch_database(admin_url) as url:
         proc = serve(url, free_port)
         out, _ = proc.communicate(timeout=30)
-        assert proc.returncode == 1
-        assert "assetmap db migrate" in out
-        assert "Traceback" not in out
-    finally:
-        _drop_db(admin_url, name)
+    assert proc.returncode == 1
+    assert "assetmap db migrate" in out
+    assert "Traceback" not in out

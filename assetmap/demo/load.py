@@ -7,6 +7,7 @@ import psycopg
 import shapely
 from psycopg import sql
 
+from ..ingest.staging import stage
 from .generate import DemoTown, generate_town
 
 SOURCE = "demo"
@@ -120,15 +121,8 @@ def _values(frame: pd.DataFrame, column: str) -> list:
 
 
 def _stage(cur: psycopg.Cursor, table: str, columns: dict[str, str], rows) -> None:
-    """COPY rows into a new temporary table of the given columns, after a row number (ord) that keeps their order."""
-    name = sql.Identifier(table)
-    cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(name))
-    cur.execute(sql.SQL("CREATE TEMP TABLE {} (ord bigint, {})").format(
-        name, sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t)) for c, t in columns.items())))
-    with cur.copy(sql.SQL("COPY {} (ord, {}) FROM STDIN").format(
-            name, sql.SQL(", ").join(map(sql.Identifier, columns)))) as copy:
-        for i, row in enumerate(rows):
-            copy.write_row((i, *row))
+    """Stage rows as the importers do, after a row number (ord) that keeps their order."""
+    stage(cur, table, {"ord": "bigint", **columns}, ((i, *row) for i, row in enumerate(rows)))
 
 
 def _frame_rows(frame: pd.DataFrame, columns) -> zip:

@@ -102,13 +102,10 @@ def _text(value: Any) -> str:
 
 
 def _whole(value: Any, field: str) -> tuple[int | None, list[str]]:
-    if value is None:
-        return None, []
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None, [f"{field} is not a number ({value!r})"]
-    if not math.isfinite(number) or number < 0 or number != int(number):
+    number, problems = _number(value, field)
+    if problems or number is None:
+        return None, problems
+    if number < 0 or number != int(number):
         return None, [f"{field} must be a whole number of people, 0 or more ({value!r})"]
     return int(number), []
 

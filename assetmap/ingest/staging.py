@@ -12,7 +12,6 @@ from psycopg import sql
 from psycopg.rows import tuple_row
 
 from ..geocode import GeocodeResult
-from ..model.submission import normalise_postcode
 
 PROGRESS_EVERY = 1000
 
@@ -67,41 +66,11 @@ def stable_ref(*parts) -> str:
     return "h:" + hashlib.sha1(text.encode()).hexdigest()[:20]
 
 
-class PostcodeLookup:
-    """The smallest geocoder: exact postcodes in the gazetteer table, used when no other geocoder is installed."""
-
-    def __init__(self, conn: psycopg.Connection):
-        self.conn = conn
-
-    def geocode(self, query: str) -> GeocodeResult | None:
-        return self.geocode_many([query]).get(query)
-
-    def geocode_many(self, queries: Iterable[str]) -> dict[str, GeocodeResult | None]:
-        queries = list(dict.fromkeys(queries))
-        wanted = {q: normalise_postcode(q) for q in queries}
-        with self.conn.cursor(row_factory=tuple_row) as cur:
-            rows = cur.execute("""
-                SELECT DISTINCT ON (normalised) normalised, ST_X(geom), ST_Y(geom), name
-                  FROM gazetteer WHERE kind = 'postcode' AND normalised = ANY(%s)
-                 ORDER BY normalised, source""", ([p for p in wanted.values() if p],)).fetchall()
-        found = {r[0]: GeocodeResult(r[1], r[2], "gazetteer:postcode", 1.0, r[3]) for r in rows}
-        return {q: found.get(p) if p else None for q, p in wanted.items()}
-
-
 def default_geocoder(conn: psycopg.Connection):
-    """The configured geocoder (gazetteer, then online) when those modules exist, else exact postcodes only."""
-    try:
-        from ..geocode.online import geocoder_for
-    except ImportError:
-        pass
-    else:
-        from ..config import Settings
-        return geocoder_for(conn, Settings.from_env())
-    try:
-        from ..geocode.gazetteer import GazetteerGeocoder
-    except ImportError:
-        return PostcodeLookup(conn)
-    return GazetteerGeocoder(conn)
+    """The configured geocoder: the gazetteer, then an online one when ASSETMAP_NOMINATIM_URL is set."""
+    from ..config import Settings
+    from ..geocode.online import geocoder_for
+    return geocoder_for(conn, Settings.from_env())
 
 
 def location_query(fields: dict) -> str | None:

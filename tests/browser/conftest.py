@@ -7,6 +7,7 @@ checks again afterwards, for tests that forget).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -59,9 +60,11 @@ def viewport() -> dict:
     return DESKTOP
 
 
-@pytest.fixture
-def page(browser, viewport):
-    context = browser.new_context(viewport=viewport, service_workers="block")
+@contextmanager
+def watched_page(browser, **context_options):
+    """A page in a fresh context that records console errors, page errors, dialogs and requests, aborts every
+    request to another host, and fails the test at the end if any of that happened."""
+    context = browser.new_context(service_workers="block", **context_options)
     context.set_default_timeout(15_000)
     watch = Watch()
 
@@ -86,6 +89,12 @@ def page(browser, viewport):
     yield pg
     context.close()
     assert not watch.problems(), watch.problems()
+
+
+@pytest.fixture
+def page(browser, viewport):
+    with watched_page(browser, viewport=viewport) as pg:
+        yield pg
 
 
 def pytest_collection_modifyitems(items):

@@ -5,14 +5,12 @@ Each test gets a copy of the demo town of its own (tiles: none), served on 127.0
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import psycopg
 import pytest
 
 from assetmap.config import project_root
 from assetmap.model import moderation, users
-from tests.browser.conftest import LOCAL_HOSTS, Watch
+from tests.browser.conftest import watched_page
 from tests.conftest import LiveServer, make_app
 
 pytestmark = pytest.mark.browser
@@ -64,28 +62,9 @@ def db(fresh_demo_db_url):
 
 @pytest.fixture
 def phone(browser):
-    """A 390×844 touch screen, watched like the shared `page` fixture (which has no touch)."""
-    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, service_workers="block")
-    context.set_default_timeout(15_000)
-    watch = Watch()
-
-    def route(r):
-        if urlsplit(r.request.url).hostname in LOCAL_HOSTS:
-            r.continue_()
-        else:
-            watch.external.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    pg = context.new_page()
-    pg.on("console", lambda m: m.type == "error" and watch.console_errors.append(f"{m.text} ({m.location})"))
-    pg.on("pageerror", lambda exc: watch.page_errors.append(str(exc)))
-    pg.on("dialog", lambda d: (watch.dialogs.append(f"{d.type}: {d.message}"), d.dismiss()))
-    pg.on("request", lambda req: watch.requests.append(req.url))
-    pg.watch = watch
-    yield pg
-    context.close()
-    assert not watch.problems(), watch.problems()
+    """A 390×844 touch screen (the shared `page` fixture has no touch), watched the same way."""
+    with watched_page(browser, viewport=PHONE, has_touch=True, is_mobile=True) as pg:
+        yield pg
 
 
 def quiet_spot(db) -> tuple[float, float]:
