@@ -9,6 +9,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
+from urllib.parse import urlsplit
+
+from .ratelimit import Rule     # ratelimit imports only errors.py: no import cycle
 
 
 def project_root() -> Path:
@@ -46,6 +49,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("pool_max", "ASSETMAP_POOL_MAX", 8, "Most database connections each web worker opens.", int),
     Setting("api_max_limit", "ASSETMAP_API_MAX_LIMIT", 10000,
             "Largest `limit` the API accepts for one page of features.", int),
+    Setting("api_default_limit", "ASSETMAP_API_DEFAULT_LIMIT", 1000,
+            "Features in one page of the API when the request gives no `limit`.", int),
     Setting("workers", "ASSETMAP_WORKERS", 2, "gunicorn worker processes for `assetmap serve`.", int),
     Setting("submit_rate", "ASSETMAP_SUBMIT_RATE", "20/hour",
             "Most new or edited contributions one client may send, e.g. `20/hour`; counted in the database."),
@@ -78,6 +83,7 @@ class Settings:
     pool_min: int = 1
     pool_max: int = 8
     api_max_limit: int = 10000
+    api_default_limit: int = 1000
     workers: int = 2
     submit_rate: str = "20/hour"
     trusted_proxies: int = 0
@@ -87,25 +93,114 @@ class Settings:
     max_upload_mb: int = 200
     secure_cookies: bool | None = None
 
+    def __post_init__(self) -> None:
+        problems = check(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+
     @classmethod
     def from_env(cls, overrides: Mapping[str, Any] | None = None,
                  environ: Mapping[str, str] | None = None) -> "Settings":
-        """Settings from the environment, then `overrides` (keys as in SETTINGS) on top."""
+        """Settings from the environment, then `overrides` (keys as in SETTINGS) on top.
+
+        Raises ValueError naming every unparsable, unknown or inconsistent setting at once (see `check`).
+        """
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
+        problems: list[str] = []
         for s in SETTINGS:
             raw = environ.get(s.env)
             if raw not in (None, ""):
                 try:
                     values[s.key] = s.parse(raw)
                 except ValueError as exc:
-                    raise ValueError(f"{s.env}={raw!r} is not valid: {exc}") from None
+                    problems.append(f"{s.env}={raw!r} is not valid: {exc}")
         unknown = set(overrides or ()) - {s.key for s in SETTINGS}
         if unknown:
-            raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
-        values.update({k: v for k, v in (overrides or {}).items()})
+            problems.append(f"unknown settings: {', '.join(sorted(unknown))}")
+        values.update({k: v for k, v in (overrides or {}).items() if k not in unknown})
         if values.get("home") is not None:
             values["home"] = Path(values["home"])
         else:
             values.pop("home", None)
+        if problems:
+            # Say what else is wrong too, so one start reports everything.
+            try:
+                cls(**values)
+            except ValueError as exc:
+                problems.append(str(exc))
+            raise ValueError("; ".join(problems))
         return cls(**values)
+
+
+# -- checks -----------------------------------------------------------------------------------------------------
+
+_BY_KEY = {s.key: s for s in SETTINGS}
+
+
+def _env(key: str) -> str:
+    return _BY_KEY[key].env
+
+
+def check(settings: Settings) -> list[str]:
+    """Every problem with these settings, each naming its environment variable(s) and what to do; [] if none.
+
+    Settings that depend on each other are checked together: the API's default page size against its largest,
+    the pool's smallest size against its largest.
+    """
+    problems: list[str] = []
+    numbers: dict[str, int | float] = {}
+
+    def number(key: str, kind: type, low: int | float, high: int | None = None) -> None:
+        value = getattr(settings, key)
+        ok_type = (int, float) if kind is float else (int,)
+        if isinstance(value, bool) or not isinstance(value, ok_type):
+            problems.append(f"{_env(key)} ({value!r}) is not {'a number' if kind is float else 'a whole number'}")
+        elif value < low or (high is not None and value > high):
+            span = f"between {low} and {high}" if high is not None else f"at least {low}"
+            problems.append(f"{_env(key)} ({value}) must be {span}")
+        else:
+            numbers[key] = value
+
+    def not_larger(small: str, large: str) -> None:
+        if small in numbers and large in numbers and numbers[small] > numbers[large]:
+            problems.append(f"{_env(small)} ({numbers[small]}) is larger than {_env(large)} ({numbers[large]}): "
+                            "lower the first or raise the second")
+
+    number("db_port", int, 1, 65535)
+    number("pool_min", int, 0)
+    number("pool_max", int, 1)
+    not_larger("pool_min", "pool_max")
+    number("api_default_limit", int, 1)
+    number("api_max_limit", int, 1)
+    not_larger("api_default_limit", "api_max_limit")
+    number("workers", int, 1)
+    number("trusted_proxies", int, 0)
+    number("max_upload_mb", int, 1)
+    number("geocoder_min_delay", float, 0)
+
+    try:
+        Rule.parse(settings.submit_rate if isinstance(settings.submit_rate, str) else "")
+    except ValueError:
+        problems.append(f"{_env('submit_rate')} ({settings.submit_rate!r}) is not a rate: give a count per "
+                        "second, minute, hour or day, such as 20/hour")
+
+    tiles_problem = _tiles_problem(settings.tiles)
+    if tiles_problem:
+        problems.append(f"{_env('tiles')} ({settings.tiles!r}) {tiles_problem}")
+    return problems
+
+
+def _tiles_problem(tiles: Any) -> str | None:
+    usage = "give openstreetmap, none, or an http(s) URL template such as https://tiles.example.org/{z}/{x}/{y}.png"
+    if not isinstance(tiles, str):
+        return f"is not text: {usage}"
+    if tiles.strip().lower() in ("openstreetmap", "none"):
+        return None
+    parts = urlsplit(tiles.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"is neither a basemap name nor an http(s) URL: {usage}"
+    missing = [p for p in ("{z}", "{x}", "{y}") if p not in tiles]
+    if missing:
+        return f"lacks {', '.join(missing)}: {usage}"
+    return None

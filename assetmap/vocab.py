@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psycopg
@@ -11,13 +11,17 @@ from psycopg import sql
 
 from .config import project_root
 
-# table → columns besides code (all text except sort_order)
+# table → columns besides code, in the order their files are synced (units before the kinds that name one).
 VOCABULARIES: dict[str, tuple[str, ...]] = {
+    "units": ("label", "description", "singular", "plural", "max_quantity", "sort_order"),
+    "costs": ("label", "description", "sort_order"),
     "categories": ("label", "description", "colour", "icon", "sort_order"),
-    "capacity_kinds": ("label", "description", "sort_order"),
+    "capacity_kinds": ("label", "description", "default_unit", "sort_order"),
     "themes": ("label", "description", "sort_order"),
     "client_groups": ("label", "description", "sort_order"),
 }
+_NUMBERS = {"sort_order": int, "max_quantity": float}
+_NULLABLE = {"default_unit"}   # a foreign key: empty in the file means none
 
 
 @dataclass(frozen=True)
@@ -25,9 +29,13 @@ class Term:
     code: str
     label: str
     description: str = ""
-    colour: str | None = None
-    icon: str | None = None
     sort_order: int = 0
+    colour: str | None = None          # categories: marker and legend colour
+    icon: str | None = None            # categories: Font Awesome icon name
+    singular: str | None = None        # units: "hour a week", read after a quantity of 1
+    plural: str | None = None          # units: "hours a week"
+    max_quantity: float | None = None  # units: the most one offer may give
+    default_unit: str | None = None    # capacity kinds: the unit a new offer starts with
 
 
 def data_dir() -> Path:
@@ -38,6 +46,13 @@ def read_file(name: str, folder: Path | None = None) -> list[dict[str, str]]:
     """Rows of data/<name>.csv."""
     with open((folder or data_dir()) / f"{name}.csv", newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+def read_terms(name: str, folder: Path | None = None) -> list[Term]:
+    """A vocabulary as its file in data/ has it, in display order (for code that runs without a database)."""
+    columns = ("code", *VOCABULARIES[name])
+    terms = [Term(**{c: _value(c, r.get(c)) for c in columns}) for r in read_file(name, folder)]
+    return sorted(terms, key=lambda t: (t.sort_order, t.label))
 
 
 def sync(conn: psycopg.Connection, folder: Path | None = None) -> dict[str, int]:
@@ -60,9 +75,10 @@ def sync(conn: psycopg.Connection, folder: Path | None = None) -> dict[str, int]
 
 
 def _value(column: str, raw: str | None):
-    if column == "sort_order":
-        return int(raw or 0)
-    return (raw or "").strip()
+    if column in _NUMBERS:
+        return _NUMBERS[column](raw or 0)
+    text = (raw or "").strip()
+    return None if column in _NULLABLE and not text else text
 
 
 def load(conn: psycopg.Connection, table: str) -> list[Term]:
@@ -73,4 +89,21 @@ def load(conn: psycopg.Connection, table: str) -> list[Term]:
     rows = conn.execute(
         sql.SQL("SELECT {cols} FROM {t} ORDER BY sort_order, label").format(
             cols=sql.SQL(", ").join(map(sql.Identifier, cols)), t=sql.Identifier(table))).fetchall()
-    return [Term(**(r if isinstance(r, dict) else dict(zip(cols, r)))) for r in rows]
+    terms = [Term(**(r if isinstance(r, dict) else dict(zip(cols, r)))) for r in rows]
+    return [replace(t, max_quantity=float(t.max_quantity)) if t.max_quantity is not None else t for t in terms]
+
+
+def codes(conn: psycopg.Connection, table: str) -> list[str]:
+    """The codes of a vocabulary, in display order."""
+    return [t.code for t in load(conn, table)]
+
+
+def quantity_in_words(quantity: float | None, unit: str | None, units: dict[str, Term]) -> str:
+    """10, 'hours_per_week' → '10 hours a week' (`units` by code, as the units vocabulary has them); '' when
+    there is no quantity. static/js/public-map.js says it the same way, from the same words."""
+    if quantity is None or unit is None:
+        return ""
+    number = f"{quantity:g}" if quantity != int(quantity) else str(int(quantity))
+    term = units.get(unit)
+    singular, plural = (term.singular, term.plural) if term else (unit.replace("_", " "),) * 2
+    return f"{number} {singular if quantity == 1 else plural}"

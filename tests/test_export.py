@@ -12,6 +12,8 @@ import pytest
 from click.testing import CliRunner
 from psycopg.rows import dict_row
 
+from assetmap.cli import main
+from assetmap.hsds.write import HSDS_TABLES, weekly_times
 from assetmap.ingest import export as ex
 from assetmap.model import users
 from tests.conftest import make_app
@@ -217,7 +219,7 @@ def test_hsds_fields_match_the_open_referral_example_package(hsds, realdata):
     folder, _ = hsds
     example = json.loads((realdata / "openreferral_uk_profile_examples" / "datapackage.json").read_text())
     fields = {r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in example["resources"]}
-    for name, (path, _) in ex.HSDS_TABLES.items():
+    for name, (path, _) in HSDS_TABLES.items():
         header = next(csv.reader(open(folder / path, encoding="utf-8")))
         assert header == fields[name], name
 
@@ -280,20 +282,20 @@ def test_hsds_of_services_has_no_assets(conn, tmp_path):
     ("24/7", []), ("Mo-Fr 09:00-17:00; Dec 25 off", []), ("sunrise-sunset", []), ("Mo", []),
 ])
 def test_weekly_times(text, expected):
-    assert ex.weekly_times(text) == expected
+    assert weekly_times(text) == expected
 
 
 # -- command line -----------------------------------------------------------------------------------------------
 
 def test_command(demo_db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", demo_db_url)
-    result = CliRunner().invoke(ex.command, ["neighbourhoods", "-o", str(tmp_path / "n.geojson")])
+    result = CliRunner().invoke(main, ["export", "neighbourhoods", "-o", str(tmp_path / "n.geojson")])
     assert result.exit_code == 0, result.output
     assert "wrote 30 neighbourhoods" in result.output and "(geojson, public)" in result.output
-    result = CliRunner().invoke(ex.command, ["assets", "--format", "hsds", "--internal", "-o", str(tmp_path / "h")])
+    result = CliRunner().invoke(main, ["export", "assets", "--format", "hsds", "--internal", "-o", str(tmp_path / "h")])
     assert result.exit_code == 0 and "internal" in result.output
     assert (tmp_path / "h" / "datapackage.json").exists()
-    result = CliRunner().invoke(ex.command, ["assets", "-o", str(tmp_path / "a.txt")])
+    result = CliRunner().invoke(main, ["export", "assets", "-o", str(tmp_path / "a.txt")])
     assert result.exit_code == 2 and "--format" in result.output
 
 
@@ -301,7 +303,7 @@ def test_command(demo_db_url, tmp_path, monkeypatch):
 
 @pytest.fixture
 def web(fresh_demo_db_url):
-    from assetmap import auth
+    from assetmap.web import auth
     from assetmap.web import planner, planner_data
     with psycopg.connect(fresh_demo_db_url, autocommit=True) as db:
         users.add_user(db, "pat@example.org", PASSWORD, "planner", "Pat")

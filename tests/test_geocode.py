@@ -12,8 +12,9 @@ import psycopg
 import pytest
 
 from assetmap.config import Settings
-from assetmap.geocode.gazetteer import GazetteerGeocoder, ReversePlace
+from assetmap.geocode.gazetteer import GazetteerGeocoder, ReversePlace, kind_of, place_json
 from assetmap.geocode.online import ChainGeocoder, NominatimGeocoder, geocoder_for
+from tests.conftest import make_app
 
 
 @pytest.fixture
@@ -95,7 +96,7 @@ def test_reverse_without_a_gazetteer(fresh_db_url):
 
 
 class _CountingConnection:
-    """Passes everything to a connection and counts the statements sent."""
+    """Passes everything to a connection and counts the statements sent, directly or through its cursors."""
 
     def __init__(self, conn):
         self._conn, self.statements = conn, 0
@@ -104,8 +105,30 @@ class _CountingConnection:
         self.statements += 1
         return self._conn.execute(*args, **kwargs)
 
+    def cursor(self, *args, **kwargs):
+        return _CountingCursor(self, self._conn.cursor(*args, **kwargs))
+
     def __getattr__(self, name):
         return getattr(self._conn, name)
+
+
+class _CountingCursor:
+    def __init__(self, counter, cur):
+        self._counter, self._cur = counter, cur
+
+    def execute(self, *args, **kwargs):
+        self._counter.statements += 1
+        self._cur.execute(*args, **kwargs)
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._cur.close()
+
+    def __getattr__(self, name):
+        return getattr(self._cur, name)
 
 
 def test_geocode_many_answers_a_thousand_queries_in_a_few_statements(demo_conn):
@@ -124,6 +147,65 @@ def test_geocode_many_answers_a_thousand_queries_in_a_few_statements(demo_conn):
     assert all(results[pc.lower().replace(" ", "")].label == pc for pc in postcodes)
     assert all(results[s.upper()].label == s for s in streets)
     assert results["ZZ9 9ZZ"] is None and results["Qwxz Jkvv Zzyq"] is None
+
+
+# One ranking: the residents' place search and the importers' geocoder ------------------------------------------
+
+SMALL_GAZETTEER = [          # kind, name, lon, lat
+    ("postcode", "NW1 1HY", -0.131, 51.531),
+    ("street", "Mill Lane", -0.101, 51.501),
+    ("place", "Mill Hill", -0.102, 51.502),         # as long as Mill Lane: the kind decides
+    ("street", "Old Mill", -0.103, 51.503),         # more like "MILL" by trigrams (0.56) than Mill Lane (0.5)
+    ("place", "Highfield", -0.104, 51.504),
+    ("street", "Highfield", -0.105, 51.505),        # the same name twice: the street is the more specific
+    ("address", "12 Station Road", -0.106, 51.506),
+    ("street", "Station Road", -0.107, 51.507),
+]
+
+
+@pytest.fixture
+def small_gazetteer(fresh_db_url):
+    with psycopg.connect(fresh_db_url, autocommit=True) as conn:
+        conn.cursor().executemany("""
+            INSERT INTO gazetteer (kind, name, normalised, geom, source)
+            VALUES (%s, %s, upper(%s), ST_SetSRID(ST_MakePoint(%s, %s), 4326), 'test')""",
+            [(kind, name, name, lon, lat) for kind, name, lon, lat in SMALL_GAZETTEER])
+    return fresh_db_url
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("nw11hy", ("NW1 1HY", "postcode")),           # exact postcode, any spacing and case
+    ("Mill", ("Mill Lane", "street")),             # a prefix beats a closer trigram match (Old Mill)
+    ("mill hill", ("Mill Hill", "place")),          # an exact name beats any prefix
+    ("highfield", ("Highfield", "street")),        # equal scores: the street, not the place
+    ("Mil Lane", ("Mill Lane", "street")),         # a typo, by trigrams
+    ("station road", ("Station Road", "street")),
+    ("12 station rd", ("12 Station Road", "address")),
+    ("ZZ9 9ZZ", None),                             # a postcode not in the gazetteer: never a guess
+    ("Qwxz Jkvv", None),
+    ("Mi", None),                                  # too short for a prefix, too unlike anything for trigrams
+])
+def test_the_place_search_and_the_geocoder_agree(small_gazetteer, query, expected):
+    app = make_app(small_gazetteer)
+    try:
+        results = app.test_client().get("/api/v1/places", query_string={"q": query}).json["results"]
+    finally:
+        app.extensions["assetmap.pool"].close()
+    with psycopg.connect(small_gazetteer, autocommit=True) as conn:
+        gaz = GazetteerGeocoder(conn)
+        best = gaz.geocode_many([query])[query]
+        assert [place_json(r) for r in gaz.candidates(query)] == results
+    if expected is None:
+        assert best is None and results == []
+        return
+    first = results[0]
+    assert (first["label"], first["kind"]) == expected
+    assert (best.label, kind_of(best)) == expected
+    assert (best.lon, best.lat, best.confidence) == (first["lon"], first["lat"], first["score"])
+    lon, lat = next((lon, lat) for kind, name, lon, lat in SMALL_GAZETTEER if (name, kind) == expected)
+    assert (first["lon"], first["lat"]) == pytest.approx((lon, lat))
+    scores = [r["score"] for r in results]
+    assert scores == sorted(scores, reverse=True)
 
 
 # Nominatim, faked on 127.0.0.1 ----------------------------------------------------------------------------------

@@ -224,11 +224,8 @@ def test_load_assets_core_with_progress(conn):
 
 
 def test_cli_assets(fresh_db_url, tmp_path, monkeypatch):
-    from assetmap.ingest.cli import import_group
     from assetmap.cli import main
     monkeypatch.setenv("DATABASE_URL", fresh_db_url)
-    if "import" not in main.commands:
-        main.add_command(import_group)
     path = tmp_path / "x.csv"
     frame(ROWS + [{"name": "", "category": "library", "lon": 1, "lat": 51}]).to_csv(path, index=False)
     result = CliRunner().invoke(main, ["import", "assets", str(path), "--dry-run"])

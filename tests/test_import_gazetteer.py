@@ -9,6 +9,9 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
+from assetmap.cli import main
+from assetmap.ingest import staging
+
 from assetmap.errors import AssetMapError
 from assetmap.geocode.gazetteer import GazetteerGeocoder
 from assetmap.ingest import gazetteer as importer
@@ -131,12 +134,15 @@ def test_dry_run_reports_and_writes_nothing(conn, tmp_path):
 
 
 def test_a_failure_midway_leaves_nothing(conn, tmp_path, monkeypatch):
-    monkeypatch.setattr(importer, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(staging, "PROGRESS_EVERY", 2)
     lines = [f"NW1 {i}AA,10,{529000 + i},183000,E92000001,,,,E09000007," for i in range(10)]
     path = _write(tmp_path, "n.csv", "\n".join(lines) + "\n")
 
-    def progress(done):
-        if done >= 6:
+    done = []
+
+    def progress(n):   # called with the rows done since the last call
+        done.append(n)
+        if sum(done) >= 6:
             raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError, match="disk full"):
@@ -159,7 +165,7 @@ def test_inside_a_callers_transaction(fresh_db_url, tmp_path):
 
 def test_command_prints_summary_and_writes_rejects(fresh_db_url, tmp_path):
     path = _write(tmp_path, "n.csv", CODEPOINT)
-    result = CliRunner().invoke(importer.command, [str(path), "--format", "codepoint"],
+    result = CliRunner().invoke(main, ["import", "gazetteer", str(path), "--format", "codepoint"],
                                 env={"DATABASE_URL": fresh_db_url})
     assert result.exit_code == 0, result.output
     assert "gazetteer n.csv: read 7, inserted 2, updated 0, rejected 5" in result.output
@@ -167,10 +173,10 @@ def test_command_prints_summary_and_writes_rejects(fresh_db_url, tmp_path):
     assert rejects[0].startswith("row_number,reason,Postcode,")
     assert len(rejects) == 6
     elsewhere = tmp_path / "out.csv"
-    result = CliRunner().invoke(importer.command, [str(path), "--format", "codepoint", "--dry-run",
-                                                   "--rejects", str(elsewhere)], env={"DATABASE_URL": fresh_db_url})
+    result = CliRunner().invoke(main, ["import", "gazetteer", str(path), "--format", "codepoint", "--dry-run",
+                                         "--rejects", str(elsewhere)], env={"DATABASE_URL": fresh_db_url})
     assert "would update 2" in result.output and elsewhere.exists()
-    result = CliRunner().invoke(importer.command, [str(path)], env={"DATABASE_URL": fresh_db_url})
+    result = CliRunner().invoke(main, ["import", "gazetteer", str(path)], env={"DATABASE_URL": fresh_db_url})
     assert result.exit_code == 2 and "--format" in result.output
 
 

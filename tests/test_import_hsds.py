@@ -10,8 +10,10 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-from assetmap.ingest.hsds import (agency_kind, client_groups_for, hsds_command, import_hsds, read_hsds,
-                                  schedule_rule, theme_for)
+from assetmap.cli import main
+from assetmap.hsds.mapping import agency_kind, client_groups_for, schedule_rule, theme_for
+from assetmap.hsds.read import read_hsds
+from assetmap.ingest.hsds import import_hsds
 
 SQUARE = {"type": "Polygon", "coordinates": [[[-0.15, 51.52], [-0.13, 51.52], [-0.13, 51.54], [-0.15, 51.52]]]}
 
@@ -401,8 +403,8 @@ def test_import_into_the_demo_town_is_idempotent(fresh_demo_db_url, tmp_path):
 
 def test_command_dry_run_on_the_real_examples(realdata, fresh_demo_db_url, tmp_path):
     rejects = tmp_path / "rejects.csv"
-    result = CliRunner().invoke(hsds_command, [str(realdata / "openreferral_uk_profile_examples"), "--dry-run",
-                                               "--rejects", str(rejects)], env={"DATABASE_URL": fresh_demo_db_url})
+    result = CliRunner().invoke(main, ["import", "hsds", str(realdata / "openreferral_uk_profile_examples"),
+                                       "--dry-run", "--rejects", str(rejects)], env={"DATABASE_URL": fresh_demo_db_url})
     assert result.exit_code == 0, (result.output, repr(result.exception))
     assert "read 1, would insert 0" in result.output and "rejected 1" in result.output
     assert str(rejects) in result.output

@@ -160,10 +160,7 @@ def test_cli_neighbourhoods(fresh_db_url, tmp_path, monkeypatch):
     from click.testing import CliRunner
 
     from assetmap.cli import main
-    from assetmap.ingest.cli import import_group
     monkeypatch.setenv("DATABASE_URL", fresh_db_url)
-    if "import" not in main.commands:
-        main.add_command(import_group)
     path = write(tmp_path, areas())
     args = ["import", "neighbourhoods", str(path), "--code-field", "code", "--name-field", "label",
             "--population-field", "pop", "--need-field", "imd"]

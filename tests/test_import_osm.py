@@ -9,7 +9,9 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-from assetmap.ingest.osm import category_for, category_table, import_osm, osm_command, read_osm
+from assetmap.cli import main
+
+from assetmap.ingest.osm import category_for, category_table, import_osm, read_osm
 from assetmap.vocab import read_file
 
 HALL = {"amenity": "community_centre", "name": "St Pancras Community Centre", "description": "Rooms to hire",
@@ -235,11 +237,11 @@ def test_import_into_the_demo_town_is_idempotent(fresh_demo_db_url, tmp_path):
 
 def test_command(fresh_demo_db_url, tmp_path):
     path = demo_extract(fresh_demo_db_url, tmp_path)
-    result = CliRunner().invoke(osm_command, [str(path)], env={"DATABASE_URL": fresh_demo_db_url})
+    result = CliRunner().invoke(main, ["import", "osm", str(path)], env={"DATABASE_URL": fresh_demo_db_url})
     assert result.exit_code == 0, (result.output, repr(result.exception))
     assert "read 3, inserted 2" in result.output and "rejected 1" in result.output
     rejects = tmp_path / "town.rejects.csv"
     assert str(rejects) in result.output and "amenity=bench" in rejects.read_text()
     bad = write(tmp_path, "bad.json", "{not json")
-    result = CliRunner().invoke(osm_command, [str(bad)], env={"DATABASE_URL": fresh_demo_db_url})
+    result = CliRunner().invoke(main, ["import", "osm", str(bad)], env={"DATABASE_URL": fresh_demo_db_url})
     assert result.exit_code == 1 and "bad.json" in result.output

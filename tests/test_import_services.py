@@ -131,10 +131,7 @@ def test_cli_services(conn, fresh_db_url, tmp_path, monkeypatch):
     from click.testing import CliRunner
 
     from assetmap.cli import main
-    from assetmap.ingest.cli import import_group
     monkeypatch.setenv("DATABASE_URL", fresh_db_url)
-    if "import" not in main.commands:
-        main.add_command(import_group)
     path = write(tmp_path, [ROW, dict(ROW, source_ref="x", theme="space")])
     result = CliRunner().invoke(main, ["import", "services", str(path)])
     assert result.exit_code == 0, result.output

@@ -9,7 +9,8 @@ from flask import Blueprint, jsonify
 from flask_login import current_user
 from psycopg.rows import dict_row
 
-from assetmap import auth, ratelimit
+from assetmap import ratelimit
+from assetmap.web import auth
 from assetmap.model import users
 from assetmap.model.contributions import create_asset
 from assetmap.model.submission import validate

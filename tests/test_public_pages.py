@@ -7,7 +7,10 @@ import uuid
 import psycopg
 import pytest
 
-from assetmap.web.public import PAGE_SIZE, quantity_in_words
+from assetmap import vocab
+from assetmap.web.public import PAGE_SIZE
+
+UNITS = {t.code: t for t in vocab.read_terms("units")}
 from tests.conftest import make_app
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -161,7 +164,7 @@ def test_asset_page_shows_its_details_and_offers(client, demo_conn):
     assert escape(label) in html and escape(address) in html
     assert '<h2 id="offers-heading">Spare capacity</h2>' in html
     for kind_label, quantity, unit, schedule in offers:
-        heading = escape(kind_label) + (f": {quantity_in_words(quantity, unit)}" if quantity else "")
+        heading = escape(kind_label) + (f": {vocab.quantity_in_words(quantity, unit, UNITS)}" if quantity else "")
         assert f"<h3>{heading}</h3>" in html
         if schedule:
             assert f'<span class="schedule">{escape(schedule)}</span>' in html
@@ -192,7 +195,7 @@ def test_unknown_or_unpublished_assets_are_404(client, demo_conn):
     (60, "places", "60 places"), (1, "places", "1 place"), (2.5, "items", "2.5 items"), (None, None, ""),
 ])
 def test_quantities_in_words(quantity, unit, words):
-    assert quantity_in_words(quantity, unit) == words
+    assert vocab.quantity_in_words(quantity, unit, UNITS) == words
 
 
 # -- user text stays text ---------------------------------------------------------------------------------------

@@ -2,10 +2,9 @@
 
 import pytest
 
-from assetmap.model.submission import ValidationFailed, normalise_postcode, validate_submission
+from assetmap.model.submission import ValidationFailed, Vocabularies, normalise_postcode, validate_submission
 
-CATEGORIES = {"community_centre", "library"}
-KINDS = {"space", "volunteer_time"}
+VOCABULARIES = Vocabularies.from_files()
 
 GOOD = {
     "name": "St Mary's Church Hall",
@@ -20,7 +19,7 @@ GOOD = {
 
 
 def check(data, **kw):
-    return validate_submission(data, categories=CATEGORIES, capacity_kinds=KINDS, **kw)
+    return validate_submission(data, vocabularies=VOCABULARIES, **kw)
 
 
 def errors_of(data, **kw) -> dict:

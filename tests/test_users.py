@@ -7,7 +7,7 @@ import pytest
 from argon2 import PasswordHasher
 from click.testing import CliRunner
 
-from assetmap.cli_users import user as user_cli
+from assetmap.cli import main
 from assetmap.errors import InvalidParameter, NotFound
 from assetmap.model import users
 
@@ -123,7 +123,7 @@ def run(fresh_db_url):
     runner = CliRunner()
 
     def invoke(args, input=None):
-        return runner.invoke(user_cli, args, input=input, env={"DATABASE_URL": fresh_db_url},
+        return runner.invoke(main, ["user", *args], input=input, env={"DATABASE_URL": fresh_db_url},
                              catch_exceptions=False)
     return invoke
 
@@ -174,8 +174,8 @@ def test_cli_prompts_twice_at_a_terminal(run, conn, monkeypatch):
     def fake_prompt(text, **kw):
         prompts.append((text, kw))
         return PASSWORD
-    monkeypatch.setattr("assetmap.cli_users.click.prompt", fake_prompt)
-    monkeypatch.setattr("assetmap.cli_users._stdin_is_a_terminal", lambda: True)
+    monkeypatch.setattr("assetmap.cli.users.click.prompt", fake_prompt)
+    monkeypatch.setattr("assetmap.cli.users._stdin_is_a_terminal", lambda: True)
     assert run(["add", "sam@example.org", "--role", "planner"]).exit_code == 0
     assert prompts == [("Password", {"hide_input": True, "confirmation_prompt": True})]
     assert users.authenticate(conn, "sam@example.org", PASSWORD) is not None

@@ -33,6 +33,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
+from psycopg import sql
+
 SUPERUSER = "assetmap"
 FALLBACK_ROOT = Path("/var/lib/assetmap")
 SOCKET_PATH_MAX = 107          # sun_path is 108 bytes including the terminating NUL
@@ -330,10 +333,9 @@ class LocalCluster:
 
     # -- PostGIS and the database --------------------------------------------------------------------------------
 
-    def _psql(self, state: ClusterState, sql: str, database: str = "postgres") -> str:
-        import psycopg
+    def _psql(self, state: ClusterState, query: str, params: tuple = (), database: str = "postgres") -> str:
         with psycopg.connect(state.url(database), autocommit=True, connect_timeout=10) as conn:
-            rows = conn.execute(sql).fetchall()
+            rows = conn.execute(query, params).fetchall()
             return "\n".join(str(r[0]) for r in rows)
 
     def _ensure_postgis(self, state: ClusterState, log) -> None:
@@ -353,10 +355,8 @@ class LocalCluster:
             raise ClusterError(f"{package} was installed but PostgreSQL still has no postgis extension")
 
     def _ensure_database(self, state: ClusterState) -> None:
-        exists = self._psql(state, f"SELECT count(*) FROM pg_database WHERE datname = '{state.database}'")
+        exists = self._psql(state, "SELECT count(*) FROM pg_database WHERE datname = %s", (state.database,))
         if exists == "0":
-            import psycopg
-            from psycopg import sql
             with psycopg.connect(state.url("postgres"), autocommit=True) as conn:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(state.database)))
 

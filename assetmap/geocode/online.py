@@ -10,6 +10,7 @@ import psycopg
 from geopy.exc import GeopyError
 from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim
+from psycopg.rows import tuple_row
 from psycopg.types.json import Jsonb
 
 from ..config import Settings
@@ -54,9 +55,11 @@ class NominatimGeocoder:
     def _cached(self, texts: list[str]) -> dict[str, GeocodeResult | None]:
         if not texts:
             return {}
-        rows = self.conn.execute("""
-            SELECT query, lon, lat, confidence, label FROM geocode_cache
-             WHERE geocoder = %s AND query = ANY(%s::text[])""", (self.name, texts)).fetchall()
+        # A tuple cursor whatever the connection's default: the web pool's connections hand out dict rows.
+        with self.conn.cursor(row_factory=tuple_row) as cur:
+            rows = cur.execute("""
+                SELECT query, lon, lat, confidence, label FROM geocode_cache
+                 WHERE geocoder = %s AND query = ANY(%s::text[])""", (self.name, texts)).fetchall()
         return {q: None if lon is None else GeocodeResult(lon, lat, self.name, conf, label)
                 for q, lon, lat, conf, label in rows}
 

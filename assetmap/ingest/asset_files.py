@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 import psycopg
 
+from ..config import Settings
 from .assets import load_assets
 from .read import Record, read_table
 from .report import ImportReport
@@ -129,7 +130,7 @@ def read_offers(path: Path | str) -> dict[str, list[dict[str, Any]]]:
 def import_assets(conn: psycopg.Connection, path: Path | str, *, source: str | None = None,
                   mapping: dict | Path | str | None = None, offers_path: Path | str | None = None,
                   pending: bool = False, dry_run: bool = False, progress: Callable[[int], None] | None = None,
-                  geocoder=None) -> ImportReport:
+                  settings: Settings | None = None) -> ImportReport:
     """Import an asset file; published unless pending (staff run imports). Re-importing updates in place."""
     path = Path(path)
     source = source or path.stem
@@ -154,4 +155,4 @@ def import_assets(conn: psycopg.Connection, path: Path | str, *, source: str | N
         if orphans:
             report.notes.append(f"{orphans} offers in {Path(offers_path).name} name no asset in {path.name}")
     return load_assets(conn, rows, source=source, report=report, status="pending" if pending else "published",
-                       dry_run=dry_run, geocoder=geocoder, progress=progress)
+                       dry_run=dry_run, settings=settings, progress=progress)

@@ -13,11 +13,12 @@ from typing import Any, Callable, Iterable
 
 import psycopg
 from psycopg import sql
-from psycopg.types.json import Jsonb
 
 from ..model.submission import AssetSubmission, ValidationFailed, validate_submission, vocabularies
+from ..config import Settings
+from ..model import audit
 from .report import ImportReport
-from .staging import Ticker, default_geocoder, geocode_missing, has_coordinates, import_transaction, \
+from .staging import Ticker, geocode_missing, has_coordinates, import_transaction, \
     location_query, stable_ref, stage
 
 STATUSES = ("published", "pending")
@@ -31,18 +32,16 @@ OFFER_COLUMNS = {"source_ref": "text", "ord": "bigint", "kind": "text", "quantit
 
 
 def load_assets(conn: psycopg.Connection, rows: Iterable[tuple[int, dict[str, Any]]], *, source: str,
-                report: ImportReport, status: str = "published", dry_run: bool = False, geocoder=None,
-                progress: Callable[[int], None] | None = None) -> ImportReport:
+                report: ImportReport, status: str = "published", dry_run: bool = False,
+                settings: Settings | None = None, progress: Callable[[int], None] | None = None) -> ImportReport:
     """Validate (row_number, fields) rows, reject the bad ones, upsert the rest by (source, source_ref)."""
     if status not in STATUSES:
         raise ValueError(f"status must be one of {', '.join(STATUSES)}")
     rows = list(rows)
     report.read += len(rows)
     report.dry_run = dry_run
-    cats, kinds = vocabularies(conn)
-    if geocoder is None and any(not has_coordinates(f) for _, f in rows):
-        geocoder = default_geocoder(conn)
-    found = geocode_missing(geocoder, [f for _, f in rows]) if geocoder is not None else {}
+    known = vocabularies(conn)
+    found = geocode_missing(conn, settings, [f for _, f in rows])
 
     ticker = Ticker(progress)
     valid: list[tuple[int, str, AssetSubmission]] = []
@@ -64,8 +63,8 @@ def load_assets(conn: psycopg.Connection, rows: Iterable[tuple[int, dict[str, An
             data["lon"], data["lat"] = result.lon, result.lat
             geocoded += 1
         try:
-            sub = validate_submission({k: data.get(k) for k in _SUBMISSION_KEYS}, categories=cats,
-                                      capacity_kinds=kinds, inside_service_area=None)
+            sub = validate_submission({k: data.get(k) for k in _SUBMISSION_KEYS}, vocabularies=known,
+                                      inside_service_area=None)
         except ValidationFailed as exc:
             report.reject(number, fields, "; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
             continue
@@ -84,10 +83,8 @@ def load_assets(conn: psycopg.Connection, rows: Iterable[tuple[int, dict[str, An
         inserted, updated = _upsert(cur, valid, source=source, status=status)
         report.inserted += inserted
         report.updated += updated
-        cur.execute("INSERT INTO audit_log (actor, action, entity, after) VALUES (%s, 'import', 'assets', %s)",
-                    (f"import:{source}", Jsonb({"source": report.source, "read": report.read, "inserted": inserted,
-                                                "updated": updated, "rejected": len(report.rejected),
-                                                "status": status})))
+        audit.write(cur, actor=f"import:{source}", action="import", entity="assets",
+                    after=report.counts() | {"status": status})
     return report
 
 

@@ -11,16 +11,15 @@ import math
 from pathlib import Path
 from typing import Callable, Iterator
 
-import click
 import psycopg
 from psycopg.types.json import Jsonb
 
 from ..errors import AssetMapError
 from ..model.submission import normalise_postcode
-from .report import ImportReport, default_rejects_path
+from .report import ImportReport
+from .staging import Ticker
 
 FORMATS = ("codepoint", "onspd", "csv")
-PROGRESS_EVERY = 5000
 
 # Code-Point Open's CSVs have no header; this is the order its user guide gives.
 CODEPOINT_COLUMNS = ["Postcode", "Positional_quality_indicator", "Eastings", "Northings", "Country_code",
@@ -84,6 +83,7 @@ def _stage(conn: psycopg.Connection, rows: Iterator[tuple]) -> None:
 def _read(path: Path, fmt: str, report: ImportReport, progress) -> Iterator[tuple]:
     """Good rows as staging tuples; bad ones go to the report with every reason that applies."""
     seen: dict[str, int] = {}
+    ticker = Ticker(progress)
     with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.reader(f)
         first = next(reader, None)
@@ -104,10 +104,8 @@ def _read(path: Path, fmt: str, report: ImportReport, progress) -> Iterator[tupl
             else:
                 seen[postcode] = number
                 yield number, postcode, x, y, srid, Jsonb(attrs)
-            if progress and number % PROGRESS_EVERY == 0:
-                progress(number)
-    if progress:
-        progress(report.read)
+            ticker.tick()
+    ticker.flush()
 
 
 def _columns(fmt: str, first: list[str], reader) -> tuple[list[str], Iterator[list[str]]]:
@@ -215,28 +213,3 @@ def _plain(header: list[str]):
 
 
 _PARSERS = {"codepoint": _codepoint, "onspd": _onspd, "csv": _plain}
-
-
-def _count_rows(path: Path) -> int:
-    with open(path, "rb") as f:
-        return sum(1 for _ in f)
-
-
-@click.command("gazetteer")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="Layout of the file.")
-@click.option("--dry-run", is_flag=True, help="Check and count everything, then roll back: nothing is written.")
-@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write rejected rows (default: FILE's name with .rejects.csv).")
-def command(file: Path, fmt: str, dry_run: bool, rejects: Path | None) -> None:
-    """Import postcode centroids into the gazetteer."""
-    from ..config import Settings
-    from ..db.connect import connect
-    with connect(Settings.from_env()) as conn, \
-            click.progressbar(length=_count_rows(file), label=f"reading {file.name}") as bar:
-        report = import_gazetteer(conn, file, fmt=fmt, dry_run=dry_run,
-                                  progress=lambda done: bar.update(done - bar.pos))
-    click.echo(report.summary())
-    written = report.write_rejects(rejects or default_rejects_path(file))
-    if written:
-        click.echo(f"rejected rows written to {written}")

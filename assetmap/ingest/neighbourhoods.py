@@ -16,6 +16,7 @@ import psycopg
 import shapely
 
 from .read import read_table
+from ..model import audit
 from .report import ImportReport
 from .staging import Ticker, import_transaction, stage
 
@@ -90,10 +91,8 @@ def import_neighbourhoods(conn: psycopg.Connection, path: Path | str, *, code_fi
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up""",
                                {"source": path.stem}).fetchone()
         report.inserted, report.updated = inserted
-        cur.execute("INSERT INTO audit_log (actor, action, entity, after) VALUES (%s, 'import', 'neighbourhoods', "
-                    "%s::jsonb)", (f"import:{path.stem}", json.dumps(
-                        {"source": path.name, "read": report.read, "inserted": report.inserted,
-                         "updated": report.updated, "rejected": len(report.rejected), "repaired": repaired})))
+        audit.write(cur, actor=f"import:{path.stem}", action="import", entity="neighbourhoods",
+                    after=report.counts() | {"repaired": repaired})
     return report
 
 

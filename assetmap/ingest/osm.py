@@ -19,12 +19,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-import click
 from shapely.geometry import MultiPoint, Polygon, shape
 
-from ..config import project_root
+from ..config import Settings, project_root
 from ..model.submission import normalise_postcode
-from .cli import common_options, run_loaded
+from .assets import load_assets
 from .report import ImportReport
 
 WHEELCHAIR = {"yes": "Wheelchair accessible", "designated": "Wheelchair accessible",
@@ -209,25 +208,16 @@ def _float(value: Any) -> float | None:
         return None
 
 
-def import_osm(conn, path: Path | str, *, dry_run: bool = False, progress=None) -> ImportReport:
+def import_osm(conn, path: Path | str, *, dry_run: bool = False, progress=None,
+               settings: Settings | None = None) -> ImportReport:
     """Read an OSM extract and load its community amenities as published assets (source "osm")."""
-    from .assets import load_assets
     rows, report = read_osm(path)
+    return load_osm(conn, rows, report, dry_run=dry_run, progress=progress, settings=settings)
+
+
+def load_osm(conn, rows: list, report: ImportReport, *, dry_run: bool = False, progress=None,
+             settings: Settings | None = None) -> ImportReport:
+    """Load rows read_osm has read (the command line reads first, to size its progress bar)."""
     report.read -= len(rows)   # load_assets counts the rows it is given
     return load_assets(conn, rows, source="osm", report=report, status="published", dry_run=dry_run,
-                       progress=progress)
-
-
-@click.command("osm")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@common_options
-@click.pass_context
-def osm_command(ctx: click.Context, file: Path, dry_run: bool, rejects: Path | None) -> None:
-    """Import community amenities from an OpenStreetMap extract (Overpass JSON, OSM XML or GeoJSON)."""
-    from .assets import load_assets
-    try:
-        rows, report = read_osm(file)
-    except (ValueError, OSError, ET.ParseError) as exc:   # a file in none of the formats: one line
-        raise click.ClickException(f"{file}: {exc}") from None
-    run_loaded(ctx, file, rejects, rows, report, lambda conn, progress: load_assets(
-        conn, rows, source="osm", report=report, status="published", dry_run=dry_run, progress=progress))
+                       progress=progress, settings=settings)

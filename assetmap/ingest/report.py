@@ -34,6 +34,11 @@ class ImportReport:
     def reject(self, row_number: int, row: dict[str, Any], reason: str) -> None:
         self.rejected.append(Rejected(row_number, row, reason))
 
+    def counts(self) -> dict[str, Any]:
+        """What the audit log keeps of an import."""
+        return {"source": self.source, "read": self.read, "inserted": self.inserted, "updated": self.updated,
+                "rejected": len(self.rejected)}
+
     def summary(self) -> str:
         """One line: what came in and what happened to it."""
         verb = "would insert" if self.dry_run else "inserted"

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import psycopg
 
+from ..config import Settings
 from .read import Record, read_table
 from .report import ImportReport
 from .services import load_services
@@ -64,7 +65,8 @@ def read_catchments(path: Path | str) -> dict[str, Any]:
 
 def import_services(conn: psycopg.Connection, path: Path | str, *, source: str | None = None,
                     catchments_path: Path | str | None = None, dry_run: bool = False,
-                    progress: Callable[[int], None] | None = None, geocoder=None) -> ImportReport:
+                    progress: Callable[[int], None] | None = None,
+                    settings: Settings | None = None) -> ImportReport:
     """Import a flat services file; re-importing updates each service and replaces its site and catchment."""
     path = Path(path)
     table = read_table(path)
@@ -73,4 +75,4 @@ def import_services(conn: psycopg.Connection, path: Path | str, *, source: str |
     catchments = read_catchments(catchments_path) if catchments_path is not None else {}
     rows = [(r.row_number, row_to_service(r, catchments)) for r in table.records]
     return load_services(conn, rows, source=source or path.stem, report=report, dry_run=dry_run,
-                         geocoder=geocoder, progress=progress)
+                         settings=settings, progress=progress)

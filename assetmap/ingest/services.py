@@ -6,7 +6,6 @@ re-import; `import_services` in `service_files.py` reads a flat file of one serv
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any, Callable, Iterable
 
@@ -15,8 +14,10 @@ import shapely
 from psycopg.rows import tuple_row
 
 from ..model.submission import normalise_postcode, validate_schedule
+from ..config import Settings
+from ..model import audit
 from .report import ImportReport
-from .staging import Ticker, default_geocoder, geocode_missing, has_coordinates, import_transaction, \
+from .staging import Ticker, geocode_missing, has_coordinates, import_transaction, \
     location_query, stable_ref, stage
 
 AGENCY_KINDS = ("nhs", "council", "housing", "police", "dwp", "voluntary", "education", "other")
@@ -151,7 +152,7 @@ def _site(i: int, raw: dict[str, Any], located: dict, errors: list[str]) -> dict
 
 
 def load_services(conn: psycopg.Connection, rows: Iterable[tuple[int, dict[str, Any]]], *, source: str,
-                  report: ImportReport, dry_run: bool = False, geocoder=None,
+                  report: ImportReport, dry_run: bool = False, settings: Settings | None = None,
                   progress: Callable[[int], None] | None = None) -> ImportReport:
     """Validate service rows, reject the bad ones, upsert the rest by (source, source_ref) with sites and areas."""
     rows = list(rows)
@@ -159,9 +160,7 @@ def load_services(conn: psycopg.Connection, rows: Iterable[tuple[int, dict[str, 
     report.dry_run = dry_run
     themes, groups, codes = _vocab(conn)
     all_sites = [s for _, f in rows for s in (f.get("sites") or [])]
-    if geocoder is None and any(not has_coordinates(s) for s in all_sites):
-        geocoder = default_geocoder(conn)
-    located = geocode_missing(geocoder, all_sites) if geocoder is not None else {}
+    located = geocode_missing(conn, settings, all_sites)
     ticker = Ticker(progress)
     services, sites, seen = [], [], {}
     for number, fields in rows:
@@ -186,10 +185,7 @@ def load_services(conn: psycopg.Connection, rows: Iterable[tuple[int, dict[str, 
         report.inserted, report.updated = cur.execute(
             "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM import_done"
         ).fetchone()
-        cur.execute("INSERT INTO audit_log (actor, action, entity, after) VALUES (%s, 'import', 'services', "
-                    "%s::jsonb)", (f"import:{source}", json.dumps(
-                        {"source": report.source, "read": report.read, "inserted": report.inserted,
-                         "updated": report.updated, "rejected": len(report.rejected)})))
+        audit.write(cur, actor=f"import:{source}", action="import", entity="services", after=report.counts())
     return report
 
 

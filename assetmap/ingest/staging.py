@@ -1,5 +1,5 @@
 """What every importer shares: one transaction (rolled back on a dry run), COPY into TEMP staging tables, progress
-reporting and the geocoder to use when rows come without coordinates."""
+reporting and geocoding the rows that come without coordinates."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import tuple_row
 
+from ..config import Settings
 from ..geocode import GeocodeResult
+from ..geocode.online import geocoder_for
 
 PROGRESS_EVERY = 1000
 
@@ -66,12 +68,6 @@ def stable_ref(*parts) -> str:
     return "h:" + hashlib.sha1(text.encode()).hexdigest()[:20]
 
 
-def default_geocoder(conn: psycopg.Connection):
-    """The configured geocoder: the gazetteer, then an online one when ASSETMAP_NOMINATIM_URL is set."""
-    from ..config import Settings
-    from ..geocode.online import geocoder_for
-    return geocoder_for(conn, Settings.from_env())
-
 
 def location_query(fields: dict) -> str | None:
     """What to geocode for a row without coordinates: its postcode, else its address."""
@@ -86,9 +82,13 @@ def has_coordinates(fields: dict) -> bool:
     return fields.get("lon") not in (None, "") and fields.get("lat") not in (None, "")
 
 
-def geocode_missing(geocoder, items: list[dict]) -> dict[str, GeocodeResult | None]:
-    """Geocode, in one geocode_many call, the postcode or address of every item that has no lon/lat."""
+def geocode_missing(conn: psycopg.Connection, settings: Settings | None,
+                    items: list[dict]) -> dict[str, GeocodeResult | None]:
+    """Geocode, in one geocode_many call, the postcode or address of every item that has no lon/lat.
+
+    The geocoder is the one the caller's settings configure (the gazetteer, then Nominatim when a URL is set), so
+    the command line and the upload page place rows alike; None means the built-in defaults (gazetteer only)."""
     queries = {q for f in items if not has_coordinates(f) and (q := location_query(f))}
     if not queries:
         return {}
-    return geocoder.geocode_many(sorted(queries))
+    return geocoder_for(conn, settings or Settings()).geocode_many(sorted(queries))

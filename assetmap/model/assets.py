@@ -1,8 +1,9 @@
 """Reading published assets and their spare capacity, for the public map, list, asset page and API.
 
-Everything here reads the public_assets / public_capacity_offers views, which apply the privacy rules (published
-only, no private contact, private homes at a generalised point). GeoJSON is built inside PostgreSQL: the page of
-features leaves the database as one JSON text that goes to the client untouched.
+Everything public here reads the public_assets / public_capacity_offers views, which apply the privacy rules
+(published only, no private contact, private homes at a generalised point) and carry the shared columns
+(organisation, neighbourhood, category label, offers as JSON; migration 0006). GeoJSON is built inside PostgreSQL:
+a page of features leaves the database as one JSON text that goes to the client untouched.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from psycopg.rows import dict_row, tuple_row
 
 from ..validate import BBox
 
-# One feature; `a` is a public_assets row, `n` its neighbourhood, `o` its organisation.
-_FEATURE = """
+# One public feature; `a` is a public_assets row. `%(asset_url)s` is the asset page's path without the id: the
+# web layer owns its URLs, the database only appends the id.
+_FEATURE = sql.SQL("""
 json_build_object(
     'type', 'Feature',
     'id', a.public_id,
@@ -31,22 +33,15 @@ json_build_object(
         'accessibility', a.accessibility,
         'address', a.address,
         'postcode', a.postcode,
-        'organisation', coalesce(o.name, nullif(a.organisation_name, '')),
-        'neighbourhood', n.code,
-        'neighbourhood_name', n.name,
+        'organisation', a.organisation,
+        'neighbourhood', a.neighbourhood_code,
+        'neighbourhood_name', a.neighbourhood_name,
         'location_precision', a.location_precision,
         'updated_at', a.updated_at,
-        'url', '/assets/' || a.public_id,
-        'capacity', coalesce((
-            SELECT json_agg(json_build_object(
-                       'kind', c.kind, 'quantity', c.quantity, 'unit', c.unit, 'schedule', c.schedule,
-                       'cost', c.cost, 'audience', c.audience, 'description', c.description)
-                   ORDER BY c.id)
-              FROM public_capacity_offers c
-             WHERE c.asset_id = a.id), '[]'::json)
+        'url', %(asset_url)s || a.public_id,
+        'capacity', a.capacity
     )
-)
-"""
+)""")
 
 
 def _filters(bbox: BBox | None, categories: list[str] | None,
@@ -61,7 +56,7 @@ def _filters(bbox: BBox | None, categories: list[str] | None,
         conds.append(sql.SQL("a.category = ANY(%(categories)s)"))
     if neighbourhood:
         params["neighbourhood"] = neighbourhood
-        conds.append(sql.SQL("n.code = %(neighbourhood)s"))
+        conds.append(sql.SQL("a.neighbourhood_code = %(neighbourhood)s"))
     return sql.SQL(" AND ").join(conds), params
 
 
@@ -72,30 +67,28 @@ class FeaturePage:
     more: bool           # whether another page follows
 
 
-def feature_page(conn: psycopg.Connection, *, bbox: BBox | None = None, categories: list[str] | None = None,
-                 limit: int = 1000, offset: int = 0) -> FeaturePage:
+def feature_page(conn: psycopg.Connection, *, asset_url: str, bbox: BBox | None = None,
+                 categories: list[str] | None = None, limit: int = 1000, offset: int = 0) -> FeaturePage:
     """One page of published assets as GeoJSON features, in a stable order (by id)."""
     where, params = _filters(bbox, categories)
     # Fetch one row more than asked, to know whether another page follows without counting them all.
-    params.update(fetch=limit + 1, offset=offset, limit=limit)
+    params.update(fetch=limit + 1, offset=offset, limit=limit, asset_url=asset_url)
     query = sql.SQL("""
         WITH page AS (
-            SELECT a.*
+            SELECT a.id
               FROM public_assets a
-              LEFT JOIN neighbourhoods n ON n.id = a.neighbourhood_id
              WHERE {where}
              ORDER BY a.id
              LIMIT %(fetch)s OFFSET %(offset)s
         ), numbered AS (
-            SELECT p.*, row_number() OVER (ORDER BY p.id) AS rn FROM page p
+            SELECT p.id, row_number() OVER (ORDER BY p.id) AS rn FROM page p
         )
-        SELECT coalesce(json_agg({feature} ORDER BY a.id) FILTER (WHERE a.rn <= %(limit)s), '[]'::json)::text,
-               count(*) FILTER (WHERE a.rn <= %(limit)s),
+        SELECT coalesce(json_agg({feature} ORDER BY a.id) FILTER (WHERE p.rn <= %(limit)s), '[]'::json)::text,
+               count(*) FILTER (WHERE p.rn <= %(limit)s),
                count(*) > %(limit)s
-          FROM numbered a
-          LEFT JOIN neighbourhoods n ON n.id = a.neighbourhood_id
-          LEFT JOIN organisations o ON o.id = a.organisation_id
-    """).format(where=where, feature=sql.SQL(_FEATURE))
+          FROM numbered p
+          JOIN public_assets a ON a.id = p.id
+    """).format(where=where, feature=_FEATURE)
     with conn.cursor(row_factory=tuple_row) as cur:
         text, returned, more = cur.execute(query, params).fetchone()
     return FeaturePage(text, returned, bool(more))
@@ -134,24 +127,17 @@ class PublicAsset:
     offers: tuple[CapacityOffer, ...] = ()
 
 
-_ASSET_COLUMNS = """
-    a.id, a.public_id, a.name, a.category, cat.label AS category_label, a.description, a.audience,
-    a.accessibility, a.address, a.postcode, coalesce(o.name, nullif(a.organisation_name, '')) AS organisation,
-    n.code AS neighbourhood_code,
-    n.name AS neighbourhood_name, a.location_precision, ST_X(a.geom) AS lon, ST_Y(a.geom) AS lat, a.updated_at
-"""
-_ASSET_JOINS = """
-      FROM public_assets a
-      JOIN categories cat ON cat.code = a.category
-      LEFT JOIN neighbourhoods n ON n.id = a.neighbourhood_id
-      LEFT JOIN organisations o ON o.id = a.organisation_id
-"""
+_ASSET_COLUMNS = sql.SQL("""
+    a.id, a.public_id, a.name, a.category, a.category_label, a.description, a.audience, a.accessibility,
+    a.address, a.postcode, a.organisation, a.neighbourhood_code, a.neighbourhood_name, a.location_precision,
+    ST_X(a.geom) AS lon, ST_Y(a.geom) AS lat, a.updated_at""")
 
 
 def get_public_asset(conn: psycopg.Connection, public_id: uuid.UUID) -> PublicAsset | None:
     """A published asset with its active capacity offers; None when there is no such published asset."""
     with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(f"SELECT {_ASSET_COLUMNS} {_ASSET_JOINS} WHERE a.public_id = %s", (public_id,)).fetchone()
+        row = cur.execute(sql.SQL("SELECT {} FROM public_assets a WHERE a.public_id = %s").format(_ASSET_COLUMNS),
+                          (public_id,)).fetchone()
         if row is None:
             return None
         offers = cur.execute("""
@@ -179,14 +165,14 @@ def list_public_assets(conn: psycopg.Connection, *, categories: list[str] | None
     where, params = _filters(None, categories, neighbourhood)
     params.update(limit=limit, offset=offset)
     with conn.cursor(row_factory=dict_row) as cur:
-        total = cur.execute(
-            sql.SQL("SELECT count(*) AS n FROM public_assets a "
-                    "LEFT JOIN neighbourhoods n ON n.id = a.neighbourhood_id WHERE {}").format(where),
-            params).fetchone()["n"]
-        rows = cur.execute(sql.SQL(
-            f"SELECT {_ASSET_COLUMNS}, (SELECT count(*) FROM public_capacity_offers c WHERE c.asset_id = a.id) "
-            f"AS offer_count {_ASSET_JOINS} WHERE {{}} ORDER BY n.name NULLS LAST, a.name, a.id "
-            "LIMIT %(limit)s OFFSET %(offset)s").format(where), params).fetchall()
+        total = cur.execute(sql.SQL("SELECT count(*) AS n FROM public_assets a WHERE {}").format(where),
+                            params).fetchone()["n"]
+        rows = cur.execute(sql.SQL("""
+            SELECT {columns}, jsonb_array_length(a.capacity) AS offer_count
+              FROM public_assets a
+             WHERE {where}
+             ORDER BY a.neighbourhood_name NULLS LAST, a.name, a.id
+             LIMIT %(limit)s OFFSET %(offset)s""").format(columns=_ASSET_COLUMNS, where=where), params).fetchall()
     counts = {}
     assets = []
     for r in rows:
@@ -196,16 +182,15 @@ def list_public_assets(conn: psycopg.Connection, *, categories: list[str] | None
     return AssetPage(assets, counts, total)
 
 
-def feature(conn: psycopg.Connection, public_id: uuid.UUID, *, privileged: bool = False) -> dict | None:
+def feature(conn: psycopg.Connection, public_id: uuid.UUID, *, asset_url: str,
+            privileged: bool = False) -> dict | None:
     """One asset as a GeoJSON Feature. Public callers see published assets as the map does; privileged ones
-    (planners, the edit-link holder) see any status, the exact point and the private contact details."""
+    (planners, the edit-link holder) see any status, the exact point, the private contact details and every
+    offer with its status."""
     if not privileged:
         with conn.cursor(row_factory=tuple_row) as cur:
-            row = cur.execute(sql.SQL("""
-                SELECT {feature} FROM public_assets a
-                  LEFT JOIN neighbourhoods n ON n.id = a.neighbourhood_id
-                  LEFT JOIN organisations o ON o.id = a.organisation_id
-                 WHERE a.public_id = %s""").format(feature=sql.SQL(_FEATURE)), (public_id,)).fetchone()
+            row = cur.execute(sql.SQL("SELECT {feature} FROM public_assets a WHERE a.public_id = %(id)s")
+                              .format(feature=_FEATURE), {"id": public_id, "asset_url": asset_url}).fetchone()
         return row[0] if row else None
     with conn.cursor(row_factory=tuple_row) as cur:
         row = cur.execute("""
@@ -215,15 +200,10 @@ def feature(conn: psycopg.Connection, public_id: uuid.UUID, *, privileged: bool 
                 'properties', (asset_snapshot(a.id) - 'id' - 'lon' - 'lat' - 'offers' - 'neighbourhood_id'
                                - 'organisation_id' - 'merged_into' - 'moderated_by')
                               || jsonb_build_object(
-                                  'id', a.public_id, 'neighbourhood', n.code, 'neighbourhood_name', n.name,
+                                  'id', a.public_id, 'neighbourhood', a.neighbourhood_code,
+                                  'neighbourhood_name', a.neighbourhood_name,
                                   'public_geometry', ST_AsGeoJSON(a.public_geom, 7)::jsonb,
-                                  'capacity', coalesce((
-                                      SELECT jsonb_agg(jsonb_build_object(
-                                                 'kind', c.kind, 'quantity', c.quantity, 'unit', c.unit,
-                                                 'schedule', c.schedule, 'cost', c.cost, 'audience', c.audience,
-                                                 'description', c.description) ORDER BY c.id)
-                                        FROM capacity_offers c WHERE c.asset_id = a.id AND c.status = 'active'),
-                                      '[]'::jsonb)))
-              FROM assets a LEFT JOIN neighbourhoods n ON n.id = a.neighbourhood_id
+                                  'capacity', a.capacity))
+              FROM asset_details a
              WHERE a.public_id = %s""", (public_id,)).fetchone()
     return row[0] if row else None

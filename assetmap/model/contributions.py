@@ -17,6 +17,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from ..errors import AssetMapError, NotFound
+from . import audit
 from .submission import AssetSubmission, Offer
 
 # Public fields: changing any of them sends a published asset back to moderation. Private contact details do not.
@@ -58,10 +59,8 @@ def record(cur: psycopg.Cursor, *, actor: str, action: str, asset_id: int, befor
     cur.execute("INSERT INTO asset_versions (asset_id, version, actor, snapshot) VALUES (%s, %s, %s, %s) "
                 "ON CONFLICT (asset_id, version) DO UPDATE SET snapshot = EXCLUDED.snapshot, at = now()",
                 (asset_id, after["version"], actor, Jsonb(after)))
-    cur.execute("INSERT INTO audit_log (user_id, actor, action, entity, entity_id, before, after, reason) "
-                "VALUES (%s, %s, %s, 'assets', %s, %s, %s, %s)",
-                (user_id, actor, action, asset_id, Jsonb(before) if before is not None else None, Jsonb(after),
-                 reason))
+    audit.write(cur, actor=actor, action=action, entity="assets", entity_id=asset_id, before=before, after=after,
+                reason=reason, user_id=user_id)
     return after
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Mapping, Protocol
+from typing import Iterable, Mapping
 
 import psycopg
 from psycopg.rows import dict_row, tuple_row
 
 from ..errors import AssetMapError, InvalidParameter, NotFound
+from . import audit
+from .audit import Staff
 from .contributions import Conflict, record, snapshot
 
 ACTIONS = ("approve", "reject")
@@ -38,11 +40,6 @@ class NotModeratable(AssetMapError):
     """The asset is not in a state this action can start from (someone else may have got there first)."""
 
     status = 409
-
-
-class Staff(Protocol):
-    id: int
-    email: str
 
 
 @dataclass(frozen=True)
@@ -95,6 +92,15 @@ class QueuedAsset:
     offers_count: int
     offers: tuple[QueuedOffer, ...] = ()
     duplicates: tuple[Duplicate, ...] = ()
+
+
+def asset_id(conn: psycopg.Connection, public_id: uuid.UUID) -> int:
+    """The internal id of the asset with this public id, of any status; NotFound when there is none."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        row = cur.execute("SELECT id FROM assets WHERE public_id = %s", (public_id,)).fetchone()
+    if row is None:
+        raise NotFound("no such asset")
+    return row[0]
 
 
 def pending_count(conn: psycopg.Connection) -> int:
@@ -203,7 +209,7 @@ def moderate(conn: psycopg.Connection, asset_ids: Iterable[int], action: str, re
     if len(ids) > MAX_BATCH:
         raise InvalidParameter("asset_ids", f"at most {MAX_BATCH} entries at once")
     expected_versions = expected_versions or {}
-    actor = f"user:{user.email}"
+    actor = audit.staff_actor(user)
     with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
         # Lock in id order, so two planners' overlapping batches queue rather than deadlock.
         rows = {r["id"]: r for r in cur.execute(
@@ -249,7 +255,7 @@ def merge(conn: psycopg.Connection, keep_id: int, merge_id: int, user: Staff) ->
     """Fold a duplicate into the asset kept: offers move, blank fields fill, the duplicate is archived."""
     if keep_id == merge_id:
         raise InvalidParameter("merge_id", "an entry cannot be merged into itself")
-    actor = f"user:{user.email}"
+    actor = audit.staff_actor(user)
     with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
         rows = {r["id"]: r for r in cur.execute(
             "SELECT id, name, status FROM assets WHERE id = ANY(%s) ORDER BY id FOR UPDATE",

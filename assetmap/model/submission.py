@@ -11,19 +11,17 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import psycopg
 from email_validator import EmailNotValidError, validate_email
 from opening_hours import OpeningHours
 from psycopg.rows import tuple_row
 
+from .. import vocab
 from ..errors import AssetMapError
 
-UNITS = ("hours_per_week", "places", "items")
-COSTS = ("free", "donation", "subsidised", "paid")
 MAX_OFFERS = 20
-MAX_QUANTITY = {"hours_per_week": 168, "places": 100000, "items": 100000}
 LIMITS = {"name": 200, "description": 5000, "audience": 1000, "accessibility": 2000, "organisation": 200,
           "address": 500}
 OFFER_LIMITS = {"description": 2000, "audience": 1000, "schedule": 500}
@@ -34,6 +32,25 @@ OFFER_FIELDS = {"kind", "quantity", "unit", "schedule", "cost", "audience", "des
 
 POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][ABD-HJLNP-UW-Z]{2})$")
 PHONE = re.compile(r"^\+?[0-9 ()-]{7,25}$")
+
+
+@dataclass(frozen=True)
+class Vocabularies:
+    """The codes the rules accept, from the vocabulary tables (or, for tests without a database, data/)."""
+
+    categories: frozenset[str]
+    capacity_kinds: frozenset[str]
+    units: dict[str, vocab.Term]      # code → term, for its words and its largest quantity
+    costs: frozenset[str]
+
+    @classmethod
+    def of(cls, terms: Callable[[str], list[vocab.Term]]) -> "Vocabularies":
+        return cls(frozenset(t.code for t in terms("categories")), frozenset(t.code for t in terms("capacity_kinds")),
+                   {t.code: t for t in terms("units")}, frozenset(t.code for t in terms("costs")))
+
+    @classmethod
+    def from_files(cls) -> "Vocabularies":
+        return cls.of(vocab.read_terms)
 
 
 class ValidationFailed(AssetMapError):
@@ -122,8 +139,8 @@ def validate_schedule(raw: str) -> str:
     return text
 
 
-def validate_submission(data: Mapping[str, Any], *, categories: set[str], capacity_kinds: set[str],
-                        inside_service_area=None, reject_unknown: bool = False) -> AssetSubmission:
+def validate_submission(data: Mapping[str, Any], *, vocabularies: Vocabularies, inside_service_area=None,
+                        reject_unknown: bool = False) -> AssetSubmission:
     """Check every rule; return the clean submission or raise ValidationFailed naming each bad field.
 
     `inside_service_area(lon, lat) -> bool` checks the location (a database query in practice)."""
@@ -151,7 +168,7 @@ def validate_submission(data: Mapping[str, Any], *, categories: set[str], capaci
     category = data.get("category")
     if not category:
         errors["category"] = "choose a category"
-    elif category not in categories:
+    elif category not in vocabularies.categories:
         errors["category"] = f"unknown category {str(category)[:40]!r}"
 
     postcode = None
@@ -192,7 +209,7 @@ def validate_submission(data: Mapping[str, Any], *, categories: set[str], capaci
         elif inside_service_area is not None and not inside_service_area(lon, lat):
             errors["location"] = "this is outside the area this map covers"
 
-    offers = _validate_offers(data.get("capacity"), capacity_kinds, errors, reject_unknown)
+    offers = _validate_offers(data.get("capacity"), vocabularies, errors, reject_unknown)
 
     if errors:
         raise ValidationFailed(errors)
@@ -203,7 +220,9 @@ def validate_submission(data: Mapping[str, Any], *, categories: set[str], capaci
         private_home=private_home, offers=tuple(offers))
 
 
-def _validate_offers(raw: Any, kinds: set[str], errors: dict[str, str], reject_unknown: bool) -> list[Offer]:
+def _validate_offers(raw: Any, vocabularies: Vocabularies, errors: dict[str, str],
+                     reject_unknown: bool) -> list[Offer]:
+    units = vocabularies.units
     if raw in (None, ""):
         return []
     if not isinstance(raw, list):
@@ -224,7 +243,7 @@ def _validate_offers(raw: Any, kinds: set[str], errors: dict[str, str], reject_u
         kind = item.get("kind")
         if not kind:
             errors[f"{at}.kind"] = "choose what kind of capacity this is"
-        elif kind not in kinds:
+        elif kind not in vocabularies.capacity_kinds:
             errors[f"{at}.kind"] = f"unknown kind {str(kind)[:40]!r}"
         quantity = unit = None
         try:
@@ -232,14 +251,15 @@ def _validate_offers(raw: Any, kinds: set[str], errors: dict[str, str], reject_u
         except (TypeError, ValueError):
             errors[f"{at}.quantity"] = "must be a number"
         unit = item.get("unit") or None
-        if unit is not None and unit not in UNITS:
-            errors[f"{at}.unit"] = f"must be one of {', '.join(UNITS)}"
+        if unit is not None and unit not in units:
+            errors[f"{at}.unit"] = f"must be one of {', '.join(units)}"
         elif quantity is not None and unit is None:
-            errors[f"{at}.unit"] = "say what the quantity counts (hours a week, places or items)"
+            words = [u.plural for u in units.values()]
+            errors[f"{at}.unit"] = f"say what the quantity counts ({', '.join(words[:-1])} or {words[-1]})"
         elif unit is not None and quantity is None and f"{at}.quantity" not in errors:
             errors[f"{at}.quantity"] = "give a number for the unit chosen"
-        elif quantity is not None and not 0 < quantity <= MAX_QUANTITY[unit]:
-            errors[f"{at}.quantity"] = f"must be more than 0 and at most {MAX_QUANTITY[unit]}"
+        elif quantity is not None and not 0 < quantity <= units[unit].max_quantity:
+            errors[f"{at}.quantity"] = f"must be more than 0 and at most {units[unit].max_quantity:g}"
         schedule = None
         if item.get("schedule") not in (None, ""):
             if not isinstance(item["schedule"], str):
@@ -252,8 +272,8 @@ def _validate_offers(raw: Any, kinds: set[str], errors: dict[str, str], reject_u
                 except ValueError as exc:
                     errors[f"{at}.schedule"] = str(exc)
         cost = item.get("cost") or "free"
-        if cost not in COSTS:
-            errors[f"{at}.cost"] = f"must be one of {', '.join(COSTS)}"
+        if cost not in vocabularies.costs:
+            errors[f"{at}.cost"] = f"must be one of {', '.join(sorted(vocabularies.costs))}"
         texts = {}
         for key in ("audience", "description"):
             try:
@@ -268,12 +288,9 @@ def _validate_offers(raw: Any, kinds: set[str], errors: dict[str, str], reject_u
     return offers
 
 
-def vocabularies(conn: psycopg.Connection) -> tuple[set[str], set[str]]:
-    """The category and capacity-kind codes the rules accept."""
-    with conn.cursor(row_factory=tuple_row) as cur:
-        cats = {r[0] for r in cur.execute("SELECT code FROM categories")}
-        kinds = {r[0] for r in cur.execute("SELECT code FROM capacity_kinds")}
-    return cats, kinds
+def vocabularies(conn: psycopg.Connection) -> Vocabularies:
+    """The codes the rules accept, as this database holds them."""
+    return Vocabularies.of(lambda table: vocab.load(conn, table))
 
 
 def service_area_check(conn: psycopg.Connection, margin_m: float = 2000):
@@ -289,6 +306,5 @@ def service_area_check(conn: psycopg.Connection, margin_m: float = 2000):
 
 def validate(conn: psycopg.Connection, data: Mapping[str, Any], *, reject_unknown: bool = False) -> AssetSubmission:
     """validate_submission with the vocabularies and service area of this database."""
-    cats, kinds = vocabularies(conn)
-    return validate_submission(data, categories=cats, capacity_kinds=kinds,
-                               inside_service_area=service_area_check(conn), reject_unknown=reject_unknown)
+    return validate_submission(data, vocabularies=vocabularies(conn), inside_service_area=service_area_check(conn),
+                               reject_unknown=reject_unknown)

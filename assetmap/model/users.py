@@ -14,6 +14,7 @@ import psycopg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
+from psycopg import sql
 from psycopg.rows import dict_row, tuple_row
 
 from ..errors import AssetMapError, InvalidParameter, NotFound
@@ -44,7 +45,7 @@ class User:
     active: bool
 
 
-_COLUMNS = "u.id, u.email, u.role, u.display_name, u.active"
+_COLUMNS = sql.SQL("u.id, u.email, u.role, u.display_name, u.active")
 
 
 def normalise_email(raw: str) -> str:
@@ -100,8 +101,9 @@ def authenticate(conn: psycopg.Connection, email: str, password: str) -> User | 
     with conn.cursor(row_factory=dict_row) as cur:
         row = None
         if len(password) <= MAX_PASSWORD:
-            row = cur.execute(f"SELECT {_COLUMNS}, u.password_hash FROM users u "
-                              "WHERE lower(u.email) = lower(%s) AND u.active", (str(email).strip(),)).fetchone()
+            row = cur.execute(sql.SQL("SELECT {}, u.password_hash FROM users u "
+                                      "WHERE lower(u.email) = lower(%s) AND u.active").format(_COLUMNS),
+                              (str(email).strip(),)).fetchone()
         if row is None or row["password_hash"] is None:
             # Verify anyway, so the response time does not tell which addresses have accounts.
             _verify(_dummy(), password[:MAX_PASSWORD])
@@ -125,7 +127,7 @@ def _verify(password_hash: str, password: str) -> bool:
 def get_user(conn: psycopg.Connection, user_id: int) -> User | None:
     """The account with this id (active or not), or None."""
     with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(f"SELECT {_COLUMNS} FROM users u WHERE u.id = %s", (user_id,)).fetchone()
+        row = cur.execute(sql.SQL("SELECT {} FROM users u WHERE u.id = %s").format(_COLUMNS), (user_id,)).fetchone()
     return User(**row) if row else None
 
 
@@ -148,12 +150,12 @@ def user_for_token(conn: psycopg.Connection, token: str) -> User | None:
     if not token or len(token) > 200:
         return None
     with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(f"""
-            SELECT {_COLUMNS}, t.id AS token_id,
+        row = cur.execute(sql.SQL("""
+            SELECT {}, t.id AS token_id,
                    t.last_used_at IS NULL OR t.last_used_at < now() - make_interval(secs => %s) AS stale
               FROM api_tokens t JOIN users u ON u.id = t.user_id
              WHERE t.token_hash = %s AND t.revoked_at IS NULL AND u.active
-        """, (TOKEN_TOUCH_SECONDS, hash_token(token))).fetchone()
+        """).format(_COLUMNS), (TOKEN_TOUCH_SECONDS, hash_token(token))).fetchone()
         if row is None:
             return None
         if row.pop("stale"):

@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 import json
-
 import uuid
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_login import current_user
 
 from .. import ratelimit, vocab
-from ..auth import api_staff_required
-from ..db.pool import get_conn
+from .auth import api_staff_required
+from .db import get_conn
 from ..errors import InvalidParameter, NotFound
-from ..model import assets, contributions, gazetteer, moderation, neighbourhoods, submission
+from ..geocode import gazetteer
+from ..model import assets, contributions, moderation, neighbourhoods, submission
 from ..validate import parse_bbox, parse_codes, parse_int
 from .security import client_key
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 GEOJSON = "application/geo+json"
-DEFAULT_LIMIT = 1000
 KNOWN_ASSET_PARAMS = {"bbox", "category", "limit", "offset"}
+
+
+def _asset_url() -> str:
+    """The asset page's path up to its id: the database appends each id (the routes are the web layer's)."""
+    nil = uuid.UUID(int=0)
+    return url_for("public.asset_page", public_id=nil).removesuffix(str(nil))
 
 
 def _geojson(text: str) -> Response:
@@ -39,10 +44,11 @@ def list_assets():
     bbox = parse_bbox(request.args.get("bbox"))
     known_categories = {t.code for t in vocab.load(conn, "categories")}
     categories = parse_codes(",".join(request.args.getlist("category")) or None, "category", known_categories)
-    limit = parse_int(request.args.get("limit"), "limit", DEFAULT_LIMIT, 1, settings.api_max_limit)
+    limit = parse_int(request.args.get("limit"), "limit", settings.api_default_limit, 1,
+                      settings.api_max_limit)
     offset = parse_int(request.args.get("offset"), "offset", 0, 0, 10**9)
 
-    page = assets.feature_page(conn, bbox=bbox, categories=categories, limit=limit, offset=offset)
+    page = assets.feature_page(conn, asset_url=_asset_url(), bbox=bbox, categories=categories, limit=limit, offset=offset)
     links = []
     if page.more:
         args = request.args.to_dict(flat=False)
@@ -129,7 +135,7 @@ def get_asset(public_id: uuid.UUID):
         privileged = True
     else:
         privileged = current_user.is_authenticated and current_user.role in ("planner", "admin")
-    found = assets.feature(conn, public_id, privileged=privileged)
+    found = assets.feature(conn, public_id, asset_url=_asset_url(), privileged=privileged)
     if found is None:
         raise NotFound("no such asset, or it is not published")
     return Response(json.dumps(found), mimetype=GEOJSON)
@@ -149,11 +155,10 @@ def moderate_asset(public_id: uuid.UUID):
     if errors:
         raise submission.ValidationFailed(errors)
     conn = get_conn()
-    row = conn.execute("SELECT id FROM assets WHERE public_id = %s", (public_id,)).fetchone()
-    if row is None:
-        raise NotFound("no such asset")
-    moderation.moderate(conn, [row["id"]], body["action"], body.get("reason"), current_user)
-    return jsonify(assets.feature(conn, public_id, privileged=True)["properties"] | {"id": str(public_id)})
+    moderation.moderate(conn, [moderation.asset_id(conn, public_id)], body["action"], body.get("reason"),
+                        current_user)
+    found = assets.feature(conn, public_id, asset_url=_asset_url(), privileged=True)
+    return jsonify(found["properties"] | {"id": str(public_id)})
 
 
 @bp.get("/places")
@@ -163,4 +168,4 @@ def search_places():
     if len(q) > 100:
         raise InvalidParameter("q", "must be at most 100 characters")
     limit = parse_int(request.args.get("limit"), "limit", 5, 1, 20)
-    return {"results": [p.__dict__ for p in gazetteer.search(get_conn(), q, limit)]}
+    return {"results": [gazetteer.place_json(p) for p in gazetteer.search(get_conn(), q, limit)]}

@@ -15,12 +15,13 @@ from flask import (Blueprint, current_app, flash, get_flashed_messages, make_res
                    request, session, url_for)
 from flask_wtf.csrf import CSRFError
 
-from .. import ratelimit, vocab
-from ..db.pool import get_conn
+from .. import ratelimit
+from .db import get_conn
 from ..maps import picker_map
-from ..model import contributions, gazetteer, neighbourhoods, submission
+from ..geocode.gazetteer import GazetteerGeocoder
+from ..model import contributions, neighbourhoods, submission
 from ..model.submission import MAX_OFFERS, AssetSubmission, ValidationFailed, normalise_postcode
-from .public import COSTS, UNITS
+from . import terms
 from .security import client_key
 from .vendor import vendor_url
 
@@ -154,11 +155,11 @@ def _locate_by_postcode(conn, state: FormState) -> None:
     if values["lon"].strip() or values["lat"].strip():
         return
     for raw in (values["place_query"], values["postcode"]):
-        if raw.strip() and normalise_postcode(raw):
-            found = gazetteer.search(conn, raw, 1)
-            if found and found[0].kind == "postcode":
-                values["lon"], values["lat"] = f"{found[0].lon:.6f}", f"{found[0].lat:.6f}"
-                return
+        # Postcode-shaped text only, and only an exact postcode: never a guess from a similar name.
+        found = GazetteerGeocoder(conn).geocode(raw) if raw.strip() and normalise_postcode(raw) else None
+        if found is not None:
+            values["lon"], values["lat"] = f"{found.lon:.6f}", f"{found.lat:.6f}"
+            return
 
 
 def _rate_limit(conn) -> None:
@@ -181,10 +182,13 @@ def _render_form(conn, state: FormState, *, status: int = 200, errors: dict[str,
     the_map = picker_map.build(neighbourhoods.extent(conn), tiles=settings.tiles,
                                tiles_attribution=settings.tiles_attribution, vendor_url=vendor_url)
     errors = errors or {}
+    kinds = terms.terms("capacity_kinds")
     html = render_template(
         "asset_form.html", state=state, errors=errors, summary=error_summary(errors, len(state.offers)),
-        the_map=the_map, categories=vocab.load(conn, "categories"), capacity_kinds=vocab.load(conn, "capacity_kinds"),
-        units=[(code, words[1]) for code, words in UNITS.items()], costs=list(COSTS.items()),
+        the_map=the_map, categories=terms.terms("categories"), capacity_kinds=kinds,
+        default_units={k.code: k.default_unit for k in kinds if k.default_unit},
+        units=[(t.code, t.plural) for t in terms.terms("units")],
+        costs=[(t.code, t.label) for t in terms.terms("costs")],
         max_offers=MAX_OFFERS, editable=editable, token=token, version=version, problem=problem, focus=focus,
         status_words=STATUS_WORDS, saved=get_flashed_messages(category_filter=["saved"]),
         action=url_for(".edit", token=token) if token else url_for(".new_asset"))

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify
 from psycopg_pool import PoolTimeout
 import psycopg
 
-from ..db.pool import get_conn
+from .db import get_conn
 
 bp = Blueprint("health", __name__)
 

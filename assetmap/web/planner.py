@@ -8,8 +8,8 @@ import folium
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..auth import staff_required
-from ..db.pool import get_conn
+from .auth import staff_required
+from .db import get_conn
 from ..errors import AssetMapError, InvalidParameter
 from ..maps.base import base_map
 from ..maps.offline import MapParts, page_parts

@@ -10,9 +10,10 @@ from pathlib import Path
 from flask import Blueprint, abort, render_template, request, send_file
 from flask_login import current_user
 
-from ..auth import staff_required
-from ..db.pool import get_conn
+from .auth import staff_required
+from .db import get_conn
 from ..ingest import export
+from ..model import audit
 
 bp = Blueprint("planner_data", __name__, url_prefix="/planner/data", template_folder="templates")
 
@@ -83,8 +84,5 @@ def download(layer: str, ext: str):
 
 def _audit(conn, layer: str, fmt: str) -> None:
     """Who took contact details and exact home locations out of the system, and when."""
-    conn.execute("""
-        INSERT INTO audit_log (user_id, actor, action, entity, after)
-        VALUES (%(user_id)s, %(actor)s, 'export', %(entity)s, jsonb_build_object('format', %(fmt)s::text,
-                'internal', true))""",
-                 {"user_id": current_user.id, "actor": f"user:{current_user.email}", "entity": layer, "fmt": fmt})
+    audit.write(conn, actor=audit.staff_actor(current_user), action="export", entity=layer, user_id=current_user.id,
+                after={"format": fmt, "internal": True})

@@ -13,10 +13,16 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from werkzeug.utils import secure_filename
 
-from ..auth import staff_required
-from ..db.pool import get_conn
+from .auth import staff_required
+from .db import get_conn
 from ..errors import InvalidParameter
+from ..ingest.asset_files import import_assets
+from ..ingest.gazetteer import import_gazetteer
+from ..ingest.hsds import import_hsds
+from ..ingest.neighbourhoods import import_neighbourhoods
+from ..ingest.osm import import_osm
 from ..ingest.report import ImportReport
+from ..ingest.service_files import import_services
 
 bp = Blueprint("planner_upload", __name__, url_prefix="/planner/data/import", template_folder="templates")
 
@@ -108,28 +114,24 @@ def _save(upload, folder: Path) -> Path:
 
 
 def _import(kind: str, path: Path, values: dict, mapping_path: Path | None) -> ImportReport:
+    """Run the importer the command line runs, with the app's own settings (and so its geocoder)."""
     conn = get_conn()
+    settings = current_app.config["ASSETMAP"]
     dry_run = values.get("dry_run") == "on"
     if kind == "assets":
-        from ..ingest.asset_files import import_assets
         return import_assets(conn, path, mapping=mapping_path, pending=values.get("pending") == "on",
-                             dry_run=dry_run)
+                             dry_run=dry_run, settings=settings)
     if kind == "neighbourhoods":
-        from ..ingest.neighbourhoods import import_neighbourhoods
         return import_neighbourhoods(conn, path, code_field=values["code_field"], name_field=values["name_field"],
                                      population_field=values.get("population_field") or None,
                                      need_field=values.get("need_field") or None, dry_run=dry_run)
     if kind == "services":
-        from ..ingest.service_files import import_services
-        return import_services(conn, path, dry_run=dry_run)
+        return import_services(conn, path, dry_run=dry_run, settings=settings)
     if kind == "gazetteer":
-        from ..ingest.gazetteer import import_gazetteer
         return import_gazetteer(conn, path, fmt=values["format"], dry_run=dry_run)
     if kind == "hsds":
-        from ..ingest.hsds import import_hsds
-        return import_hsds(conn, path, dry_run=dry_run)
-    from ..ingest.osm import import_osm
-    return import_osm(conn, path, dry_run=dry_run)
+        return import_hsds(conn, path, dry_run=dry_run, settings=settings)
+    return import_osm(conn, path, dry_run=dry_run, settings=settings)
 
 
 def _keep_rejects(report: ImportReport) -> str | None:

@@ -8,9 +8,10 @@ import uuid
 
 from flask import Blueprint, current_app, render_template, request, send_from_directory, url_for
 
-from .. import vocab
 from ..config import project_root
-from ..db.pool import get_conn
+from .. import vocab
+from . import terms
+from .db import get_conn
 from ..errors import InvalidParameter, NotFound
 from ..maps import public_map
 from ..model import assets, listing, neighbourhoods
@@ -24,12 +25,6 @@ PAGE_SIZE = 50
 VERSIONED_MAX_AGE = 365 * 24 * 3600
 UNVERSIONED_MAX_AGE = 3600
 
-UNITS = {  # unit → (singular, plural), read as "<quantity> <word>"
-    "hours_per_week": ("hour a week", "hours a week"),
-    "places": ("place", "places"),
-    "items": ("item", "items"),
-}
-COSTS = {"free": "Free", "donation": "Donation welcome", "subsidised": "Low cost (subsidised)", "paid": "Paid"}
 
 
 def static_folder():
@@ -53,16 +48,13 @@ def _template_helpers():
 @bp.app_template_filter("quantity")
 def quantity_in_words(quantity: float | None, unit: str | None) -> str:
     """10, 'hours_per_week' → '10 hours a week'; '' when there is no quantity."""
-    if quantity is None or unit is None:
-        return ""
-    number = f"{quantity:g}" if quantity != int(quantity) else str(int(quantity))
-    singular, plural = UNITS.get(unit, (unit.replace("_", " "),) * 2)
-    return f"{number} {singular if quantity == 1 else plural}"
+    return vocab.quantity_in_words(quantity, unit, terms.by_code("units"))
 
 
 @bp.app_template_filter("cost")
 def cost_label(cost: str) -> str:
-    return COSTS.get(cost, cost.capitalize())
+    term = terms.by_code("costs").get(cost)
+    return term.label if term else cost.capitalize()
 
 
 @bp.app_template_filter("long_date")
@@ -78,15 +70,16 @@ def map_page():
     settings = current_app.config["ASSETMAP"]
     the_map = public_map.build(neighbourhoods.extent(conn), tiles=settings.tiles,
                                tiles_attribution=settings.tiles_attribution, vendor_url=vendor_url)
-    return render_template("index.html", the_map=the_map, categories=vocab.load(conn, "categories"),
-                           capacity_kinds={t.code: t.label for t in vocab.load(conn, "capacity_kinds")})
+    return render_template("index.html", the_map=the_map, categories=terms.terms("categories"),
+                           capacity_kinds={t.code: t.label for t in terms.terms("capacity_kinds")},
+                           units=terms.unit_words())
 
 
 @bp.get("/assets")
 def asset_list():
     """Published assets by neighbourhood, filtered by category and neighbourhood, 50 to a page."""
     conn = get_conn()
-    categories = vocab.load(conn, "categories")
+    categories = terms.terms("categories")
     hoods = listing.neighbourhood_names(conn)
     selected = parse_codes(",".join(request.args.getlist("category")) or None, "category",
                            {c.code for c in categories}) or []
@@ -120,7 +113,7 @@ def asset_page(public_id: uuid.UUID):
     asset = assets.get_public_asset(conn, public_id)
     if asset is None:
         raise NotFound("We could not find that place. It may have been removed, or not be published yet.")
-    colours = {c.code: c.colour for c in vocab.load(conn, "categories")}
+    colours = {c.code: c.colour for c in terms.terms("categories")}
     return render_template("asset.html", asset=asset, colour=colours.get(asset.category),
                            map_url=url_for("public.map_page") + f"#18/{asset.lat:.5f}/{asset.lon:.5f}")
 

@@ -8,6 +8,7 @@
 (function () {
   "use strict";
 
+  const { el, keepMapSized } = window.AssetMapDom;
   const app = document.getElementById("map-app");
   if (!app) return;
   const map = window[app.dataset.map];
@@ -26,23 +27,12 @@
 
   const PAGE_LIMIT = 1000;
   const DEBOUNCE_MS = 250;
-  const UNITS = {
-    hours_per_week: ["hour a week", "hours a week"],
-    places: ["place", "places"],
-    items: ["item", "items"],
-  };
+  const UNITS = JSON.parse(app.dataset.units || "{}"); // unit → [singular, plural], from data/units.csv
 
   const markers = new Map(); // asset id → L.marker, for the assets now in the cluster
   let controller = null;
   let timer = null;
   let shown = ""; // bbox and categories of the markers now shown, to skip a fetch that would change nothing
-
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
 
   // data-state: "pending" (a load is due), "loading", "ready" or "error"; tests wait for "ready".
   function setStatus(text, state) {
@@ -260,8 +250,7 @@
     loadSoon();
   });
   window.addEventListener("hashchange", viewFromHash);
-  // Leaflet notices window resizes only; the map also changes size when the filter opens or closes on a phone.
-  if (window.ResizeObserver) new ResizeObserver(() => map.invalidateSize()).observe(map.getContainer());
+  keepMapSized(map); // it changes size when the filter opens or closes on a phone
   map.on("moveend", () => {
     hashFromView();
     loadSoon();

@@ -6,16 +6,10 @@ import sys
 
 import click
 
-from .config import Settings
-from .db.connect import connect
-from .errors import AssetMapError
-from .model import users
-
-
-def _settings(ctx: click.Context) -> Settings:
-    """The root group's settings when attached to `assetmap`; read from the environment when run alone."""
-    root = ctx.find_root().obj
-    return root if isinstance(root, Settings) else Settings.from_env()
+from ..config import Settings
+from ..db.connect import connect
+from ..errors import AssetMapError
+from ..model import users
 
 
 def _stdin_is_a_terminal() -> bool:
@@ -42,14 +36,14 @@ def user() -> None:
 @click.option("--role", required=True, type=click.Choice(users.ROLES),
               help="planner: moderates and analyses; facilitator: runs workshops; admin: everything.")
 @click.option("--name", default="", help="Name shown to other staff.")
-@click.pass_context
-def add(ctx: click.Context, email: str, role: str, name: str) -> None:
+@click.pass_obj
+def add(settings: Settings, email: str, role: str, name: str) -> None:
     """Add a staff account; the password is read from standard input (asked twice at a terminal)."""
     try:
         email = users.normalise_email(email)   # fail before asking for a password
         password = _read_password()
         users.check_password(password)
-        with connect(_settings(ctx)) as conn:
+        with connect(settings) as conn:
             user_id = users.add_user(conn, email, password, role, name)
     except AssetMapError as exc:
         raise click.ClickException(str(exc)) from None
@@ -59,11 +53,11 @@ def add(ctx: click.Context, email: str, role: str, name: str) -> None:
 @user.command("token")
 @click.argument("email")
 @click.option("--label", default="", help="What the token is for, e.g. 'QGIS on the GIS team laptop'.")
-@click.pass_context
-def token(ctx: click.Context, email: str, label: str) -> None:
+@click.pass_obj
+def token(settings: Settings, email: str, label: str) -> None:
     """Make an API token for EMAIL and print it; it is stored only as a hash, so it cannot be shown again."""
     try:
-        with connect(_settings(ctx)) as conn:
+        with connect(settings) as conn:
             value = users.create_token(conn, email, label)
     except AssetMapError as exc:
         raise click.ClickException(str(exc)) from None

@@ -19,12 +19,12 @@ from flask import (Blueprint, Flask, abort, current_app, flash, jsonify, redirec
                    session, url_for)
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from . import ratelimit
-from .db.pool import get_conn
-from .model import users
-from .web.security import client_key
+from .. import ratelimit
+from ..model import users
+from .db import get_conn
+from .security import client_key
 
-bp = Blueprint("auth", __name__, template_folder="web/templates")
+bp = Blueprint("auth", __name__, template_folder="templates")
 
 MODERATORS = ("planner", "admin")
 SESSION_HOURS = 12

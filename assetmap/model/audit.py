@@ -1,0 +1,34 @@
+"""The audit log: one row per change or disclosure, written in the same transaction as what it records.
+
+Every writer goes through `write`, so each row has the same shape: who (`actor`, and `user_id` for staff), what
+(`action` on `entity`, optionally one `entity_id`), the state `before` and `after`, and a `reason` when one was given.
+Actors are 'user:<email>' for staff, 'resident' or 'api' for contributions, 'import:<source>' for imports.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+
+class Staff(Protocol):
+    id: int
+    email: str
+
+
+def staff_actor(user: Staff) -> str:
+    return f"user:{user.email}"
+
+
+def write(conn: psycopg.Connection | psycopg.Cursor, *, actor: str, action: str, entity: str,
+          entity_id: int | None = None, before: Any = None, after: Any = None, reason: str | None = None,
+          user_id: int | None = None) -> None:
+    """Append one audit row."""
+    conn.execute("""
+        INSERT INTO audit_log (user_id, actor, action, entity, entity_id, before, after, reason)
+        VALUES (%(user_id)s, %(actor)s, %(action)s, %(entity)s, %(entity_id)s, %(before)s, %(after)s, %(reason)s)
+    """, {"user_id": user_id, "actor": actor, "action": action, "entity": entity, "entity_id": entity_id,
+          "before": None if before is None else Jsonb(before), "after": None if after is None else Jsonb(after),
+          "reason": reason})
