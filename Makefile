@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export HOST PORT
 
-.PHONY: run test bench setup system-deps db lint clean-db
+.PHONY: run test bench setup system-deps db
 
 run: setup ## set everything up, load the demo town into an empty database, serve on http://$(HOST):$(PORT)
 	$(ASSETMAP) demo load --if-empty

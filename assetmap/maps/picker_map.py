@@ -1,6 +1,6 @@
 """The small map on the add and edit forms, where a resident puts their place.
 
-folium draws the map and the basemap only; static/js/add-asset.js finds the map by its variable name and adds the
+folium draws the map and the basemap only; static/js/place-picker.js finds the map by its variable name and adds the
 draggable marker, the tap-to-place handler and the place search. Like the public map it carries no data.
 """
 
