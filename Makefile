@@ -9,15 +9,18 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export HOST PORT
 
-.PHONY: run test bench setup system-deps db
+.PHONY: run test lint bench setup system-deps db
 
 run: setup ## set everything up, load the demo town into an empty database, serve on http://$(HOST):$(PORT)
 	$(ASSETMAP) demo load --if-empty
 	$(ASSETMAP) serve
 
-test: setup ## set everything up, then run the whole test suite (unit, PostGIS, browser)
+test: setup lint ## set everything up, lint, then run the whole test suite (unit, PostGIS, browser)
 	scripts/system-deps test
 	$(PY) -m pytest
+
+lint: $(VENV)/.installed ## ruff's checks, configured in pyproject.toml
+	$(VENV)/bin/ruff check .
 
 bench: setup ## benchmarks; figures are ratios against a baseline measured in the same run
 	$(PY) -m bench

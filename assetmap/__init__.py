@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 __version__ = "0.1.0"
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> "flask.Flask":  # noqa: F821 (not imported: see below)
+def create_app(config: Mapping[str, Any] | None = None) -> flask.Flask:  # noqa: F821 (not imported: see below)
     """Build the web app (see assetmap.web.app.create_app); `config` overrides settings by key."""
     # Imported here, not at the top, so that the command line and the libraries below the web layer never load
     # Flask and every blueprint just by importing the package.

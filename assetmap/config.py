@@ -6,12 +6,13 @@ The table in README.md is checked against SETTINGS by a test, so a setting canno
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
-from .ratelimit import Rule     # ratelimit imports only errors.py: no import cycle
+from .ratelimit import Rule  # ratelimit imports only errors.py: no import cycle
 
 
 def project_root() -> Path:
@@ -100,7 +101,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, overrides: Mapping[str, Any] | None = None,
-                 environ: Mapping[str, str] | None = None) -> "Settings":
+                 environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from the environment, then `overrides` (keys as in SETTINGS) on top.
 
         Raises ValueError naming every unparsable, unknown or inconsistent setting at once (see `check`).

@@ -34,7 +34,7 @@ class Rule:
     seconds: int
 
     @classmethod
-    def parse(cls, text: str) -> "Rule":
+    def parse(cls, text: str) -> Rule:
         """'10/hour' → Rule(10, 3600)."""
         m = _RULE.match(text)
         if not m or int(m.group(1)) < 1:

@@ -3,8 +3,9 @@
 The machine is shared and noisy, so every figure is reported beside a baseline measured in the same run on the same
 database, and as a ratio to it; each timing is the best of `--repeat` runs.
 
-- demo load: loading the generated town (generation timed apart) at --scale, against a bare COPY of the same number of (lon, lat) rows into an
-  unlogged table with no index or trigger (the floor for moving that many rows into PostgreSQL).
+- demo load: loading the generated town (generation timed apart) at --scale, against a bare COPY of the same number
+  of (lon, lat) rows into an unlogged table with no index or trigger (the floor for moving that many rows into
+  PostgreSQL).
 - API page: GET /api/v1/assets (1000 features with capacity offers, bbox of the town centre), against a bare
   query fetching the same rows' ids and ST_AsGeoJSON points.
 """

@@ -1,9 +1,9 @@
 import re
-from pathlib import Path
 
 import pytest
 
 from assetmap.config import SETTINGS, Settings, project_root
+from tests.helpers import running_app
 
 
 def test_defaults_without_environment():
@@ -114,13 +114,9 @@ def test_the_defaults_and_good_values_pass(tiles):
 
 
 def test_the_api_pages_by_api_default_limit_when_no_limit_is_given(demo_db_url):
-    from tests.conftest import make_app
-    app = make_app(demo_db_url, api_default_limit=2)
-    try:
+    with running_app(demo_db_url, api_default_limit=2) as app:
         body = app.test_client().get("/api/v1/assets").get_json(force=True)
         assert len(body["features"]) == body["numberReturned"] == 2
         [nxt] = [link["href"] for link in body["links"] if link["rel"] == "next"]
         assert "offset=2" in nxt and "limit=2" in nxt
         assert len(app.test_client().get("/api/v1/assets?limit=3").get_json(force=True)["features"]) == 3
-    finally:
-        app.extensions["assetmap.pool"].close()

@@ -1,6 +1,5 @@
 """Every notebook runs, top to bottom, against the demo town."""
 
-import os
 from pathlib import Path
 
 import nbformat

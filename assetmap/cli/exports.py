@@ -8,7 +8,8 @@ import click
 
 from ..config import Settings
 from ..db.connect import connect
-from ..ingest.export import FORMATS, LAYERS, export as write_export
+from ..ingest.export import FORMATS, LAYERS
+from ..ingest.export import export as write_export
 
 _SUFFIXES = {".geojson": "geojson", ".json": "geojson", ".csv": "csv", ".gpkg": "gpkg"}
 

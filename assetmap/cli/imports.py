@@ -9,8 +9,8 @@ from __future__ import annotations
 import functools
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import click
 import pyogrio
@@ -20,7 +20,8 @@ from ..db.connect import connect
 from ..errors import AssetMapError
 from ..hsds.read import read_hsds
 from ..ingest.asset_files import MappingError, import_assets, load_mapping
-from ..ingest.gazetteer import FORMATS as GAZETTEER_FORMATS, import_gazetteer
+from ..ingest.gazetteer import FORMATS as GAZETTEER_FORMATS
+from ..ingest.gazetteer import import_gazetteer
 from ..ingest.neighbourhoods import import_neighbourhoods
 from ..ingest.osm import load_osm, read_osm
 from ..ingest.read import UnreadableFile
@@ -150,7 +151,6 @@ def gazetteer_cmd(settings, file, fmt, dry_run, rejects):
 def hsds_cmd(settings, path, dry_run, rejects):
     """Import Open Referral UK services: an API JSON file, a folder of them, or a CSV data package."""
     rows, report = read_hsds(path)
-    report.read -= len(rows)   # load_services counts the rows it is given
     _run(settings, path, rejects, lambda conn, progress: load_services(
         conn, rows, source=report.source, report=report, dry_run=dry_run, progress=progress, settings=settings),
         len(rows))

@@ -15,8 +15,8 @@ above any prefix match, so "Mill" finds a place called Mill before "Mill Lane", 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import psycopg
 from psycopg.rows import tuple_row

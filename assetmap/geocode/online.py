@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Iterable
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 import psycopg
@@ -14,7 +14,7 @@ from psycopg.rows import tuple_row
 from psycopg.types.json import Jsonb
 
 from ..config import Settings
-from . import GeocodeResult, Geocoder
+from . import Geocoder, GeocodeResult
 from .gazetteer import GazetteerGeocoder, normalise_query
 
 log = logging.getLogger(__name__)

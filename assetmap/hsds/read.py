@@ -198,5 +198,5 @@ def _reject_summary(service: dict, origin: str) -> dict:
     locs = [(s.get("location") or {}) for s in service.get("service_at_locations") or []]
     return {"id": service.get("id"), "name": service.get("name"),
             "organization": (service.get("organization") or {}).get("name"),
-            "locations": "; ".join(f"{l.get('name')} ({l.get('latitude')}, {l.get('longitude')})" for l in locs),
+            "locations": "; ".join(f"{p.get('name')} ({p.get('latitude')}, {p.get('longitude')})" for p in locs),
             "file": origin}

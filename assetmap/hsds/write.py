@@ -209,7 +209,7 @@ def _datapackage(internal: bool) -> dict:
             "description": ("Internal export: includes unpublished entries and contact details." if internal
                             else "Public export: published entries only, private homes at a generalised point."),
             "profile": "tabular-data-package", "version": "3.0.0", "homepage": "http://docs.openreferral.org",
-            "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "resources": resources}
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "resources": resources}
 
 
 def write_hsds(conn: psycopg.Connection, folder: Path, *, with_assets: bool, internal: bool) -> int:

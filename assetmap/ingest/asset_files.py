@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import psycopg
 
@@ -136,7 +137,7 @@ def import_assets(conn: psycopg.Connection, path: Path | str, *, source: str | N
     source = source or path.stem
     mapping = check_mapping(mapping) if isinstance(mapping, dict) else load_mapping(mapping)
     table = read_table(path)
-    report = ImportReport(kind="assets", source=path.name, dry_run=dry_run)
+    report = ImportReport(kind="assets", source=path.name, dry_run=dry_run, read=len(table.records))
     report.notes += table.notes
     targets = column_targets(table.columns, mapping)
     unused = [c for c in table.columns if c not in targets]

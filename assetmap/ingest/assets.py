@@ -9,17 +9,17 @@ file without source_refs imports it as a new asset.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import psycopg
 from psycopg import sql
 
-from ..model.submission import AssetSubmission, ValidationFailed, validate_submission, vocabularies
 from ..config import Settings
 from ..model import audit
+from ..model.submission import AssetSubmission, ValidationFailed, validate_submission, vocabularies
 from .report import ImportReport
-from .staging import Ticker, geocode_missing, has_coordinates, import_transaction, \
-    location_query, stable_ref, stage
+from .staging import Ticker, geocode_missing, has_coordinates, import_transaction, location_query, stable_ref, stage
 
 STATUSES = ("published", "pending")
 
@@ -37,8 +37,7 @@ def load_assets(conn: psycopg.Connection, rows: Iterable[tuple[int, dict[str, An
     """Validate (row_number, fields) rows, reject the bad ones, upsert the rest by (source, source_ref)."""
     if status not in STATUSES:
         raise ValueError(f"status must be one of {', '.join(STATUSES)}")
-    rows = list(rows)
-    report.read += len(rows)
+    rows = list(rows)   # counted in report.read by whoever read them from the file
     report.dry_run = dry_run
     known = vocabularies(conn)
     found = geocode_missing(conn, settings, [f for _, f in rows])
@@ -146,7 +145,7 @@ def _versions(cur: psycopg.Cursor, actor: str) -> None:
 
     Called per row, asset_snapshot costs ~0.3 ms, mostly to_jsonb(a) turning both geometry columns into GeoJSON
     only to drop them; naming the other columns (read from the catalogue, so new columns are kept) avoids that.
-    tests/test_import_assets.py checks the result equals asset_snapshot(id)."""
+    tests/ingest/test_import_assets.py checks the result equals asset_snapshot(id)."""
     columns = [r[0] for r in cur.execute(
         "SELECT attname FROM pg_attribute WHERE attrelid = 'assets'::regclass AND attnum > 0 AND NOT attisdropped "
         "AND attname NOT IN ('edit_token_hash', 'geom', 'public_geom') ORDER BY attnum")]

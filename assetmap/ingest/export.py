@@ -8,6 +8,9 @@ re-import the rows. Both carry the shared columns (organisation, neighbourhood, 
 Rows are streamed from a server-side cursor and written as they come, so a million assets are never held in memory
 (GeoPackage is written in chunks). The whole export runs in one read-only snapshot, so the layers of one file agree.
 An HSDS package is written by `assetmap.hsds.write`.
+
+shapely, pandas, geopandas and pyogrio are imported in the functions that use them: a GeoJSON export, and a web
+worker that serves one, never load GDAL and pandas (about 0.3 s and tens of MB per process).
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import psycopg
 from psycopg.types.json import Jsonb

@@ -14,6 +14,5 @@ def import_hsds(conn, path: Path | str, *, dry_run: bool = False, progress=None,
                 settings: Settings | None = None) -> ImportReport:
     """Read an Open Referral UK JSON file, folder or CSV package and load its services (source hsds:<name>)."""
     rows, report = read_hsds(path)
-    report.read -= len(rows)   # load_services counts the rows it is given
     return load_services(conn, rows, source=report.source, report=report, dry_run=dry_run, progress=progress,
                          settings=settings)

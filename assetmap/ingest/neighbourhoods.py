@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import psycopg
 import shapely
 
-from .read import read_table
 from ..model import audit
+from .read import read_table
 from .report import ImportReport
 from .staging import Ticker, import_transaction, stage
 

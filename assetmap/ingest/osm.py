@@ -218,6 +218,5 @@ def import_osm(conn, path: Path | str, *, dry_run: bool = False, progress=None,
 def load_osm(conn, rows: list, report: ImportReport, *, dry_run: bool = False, progress=None,
              settings: Settings | None = None) -> ImportReport:
     """Load rows read_osm has read (the command line reads first, to size its progress bar)."""
-    report.read -= len(rows)   # load_assets counts the rows it is given
     return load_assets(conn, rows, source="osm", report=report, status="published", dry_run=dry_run,
                        progress=progress, settings=settings)

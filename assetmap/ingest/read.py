@@ -75,7 +75,7 @@ def read_table(path: Path | str, *, layer: str | None = None) -> Table:
 
 
 def _read_spatial(path: Path, fmt: str, layer: str | None) -> Table:
-    import pyogrio
+    import pyogrio  # here, not at the top: reading a CSV or XLSX never loads GDAL
 
     try:
         frame = pyogrio.read_dataframe(path, layer=layer)

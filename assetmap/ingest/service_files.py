@@ -8,8 +8,9 @@ or a polygon file given as catchments_path whose source_ref column names the ser
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import psycopg
 
@@ -70,7 +71,7 @@ def import_services(conn: psycopg.Connection, path: Path | str, *, source: str |
     """Import a flat services file; re-importing updates each service and replaces its site and catchment."""
     path = Path(path)
     table = read_table(path)
-    report = ImportReport(kind="services", source=path.name, dry_run=dry_run)
+    report = ImportReport(kind="services", source=path.name, dry_run=dry_run, read=len(table.records))
     report.notes += table.notes
     catchments = read_catchments(catchments_path) if catchments_path is not None else {}
     rows = [(r.row_number, row_to_service(r, catchments)) for r in table.records]

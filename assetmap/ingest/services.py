@@ -7,18 +7,18 @@ re-import; `import_services` in `service_files.py` reads a flat file of one serv
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import psycopg
 import shapely
 from psycopg.rows import tuple_row
 
-from ..model.submission import normalise_postcode, validate_schedule
 from ..config import Settings
 from ..model import audit
+from ..model.submission import normalise_postcode, validate_schedule
 from .report import ImportReport
-from .staging import Ticker, geocode_missing, has_coordinates, import_transaction, \
-    location_query, stable_ref, stage
+from .staging import Ticker, geocode_missing, has_coordinates, import_transaction, location_query, stable_ref, stage
 
 AGENCY_KINDS = ("nhs", "council", "housing", "police", "dwp", "voluntary", "education", "other")
 SITE_KINDS = ("fixed", "outreach", "home_visit")
@@ -155,8 +155,7 @@ def load_services(conn: psycopg.Connection, rows: Iterable[tuple[int, dict[str, 
                   report: ImportReport, dry_run: bool = False, settings: Settings | None = None,
                   progress: Callable[[int], None] | None = None) -> ImportReport:
     """Validate service rows, reject the bad ones, upsert the rest by (source, source_ref) with sites and areas."""
-    rows = list(rows)
-    report.read += len(rows)
+    rows = list(rows)   # counted in report.read by whoever read them from the file
     report.dry_run = dry_run
     themes, groups, codes = _vocab(conn)
     all_sites = [s for _, f in rows for s in (f.get("sites") or [])]

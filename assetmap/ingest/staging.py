@@ -4,8 +4,8 @@ reporting and geocoding the rows that come without coordinates."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterable, Iterator
 
 import psycopg
 from psycopg import sql

@@ -9,8 +9,8 @@ not see our changes.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from branca.element import Element, Figure
 from folium.elements import JSCSSMixin

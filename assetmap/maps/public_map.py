@@ -14,6 +14,7 @@ from folium.plugins import MarkerCluster
 from .base import Extent, base_map
 from .offline import MapParts, VendorUrl, default_vendor_url, page_parts
 
+
 @dataclass(frozen=True)
 class PublicMap:
     parts: MapParts

@@ -7,9 +7,9 @@ that also keeps a version of each asset touched and an audit row naming the plan
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Mapping
 
 import psycopg
 from psycopg.rows import dict_row, tuple_row

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import psycopg
 from email_validator import EmailNotValidError, validate_email
@@ -44,12 +45,12 @@ class Vocabularies:
     costs: frozenset[str]
 
     @classmethod
-    def of(cls, terms: Callable[[str], list[vocab.Term]]) -> "Vocabularies":
+    def of(cls, terms: Callable[[str], list[vocab.Term]]) -> Vocabularies:
         return cls(frozenset(t.code for t in terms("categories")), frozenset(t.code for t in terms("capacity_kinds")),
                    {t.code: t for t in terms("units")}, frozenset(t.code for t in terms("costs")))
 
     @classmethod
-    def from_files(cls) -> "Vocabularies":
+    def from_files(cls) -> Vocabularies:
         return cls.of(vocab.read_terms)
 
 

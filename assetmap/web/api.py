@@ -9,12 +9,12 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_login import current_user
 
 from .. import ratelimit, vocab
-from .auth import api_staff_required
-from .db import get_conn
 from ..errors import InvalidParameter, NotFound
 from ..geocode import gazetteer
 from ..model import assets, contributions, moderation, neighbourhoods, submission
 from ..validate import parse_bbox, parse_codes, parse_int
+from .auth import api_staff_required
+from .db import get_conn
 from .security import client_key
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -48,7 +48,8 @@ def list_assets():
                       settings.api_max_limit)
     offset = parse_int(request.args.get("offset"), "offset", 0, 0, 10**9)
 
-    page = assets.feature_page(conn, asset_url=_asset_url(), bbox=bbox, categories=categories, limit=limit, offset=offset)
+    page = assets.feature_page(conn, asset_url=_asset_url(), bbox=bbox, categories=categories,
+                               limit=limit, offset=offset)
     links = []
     if page.more:
         args = request.args.to_dict(flat=False)

@@ -15,8 +15,19 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Flask, abort, current_app, flash, jsonify, redirect, render_template, request,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from .. import ratelimit
@@ -44,7 +55,7 @@ class StaffUser(UserMixin):
     via_token: bool = False
 
     @classmethod
-    def of(cls, user: users.User, via_token: bool = False) -> "StaffUser":
+    def of(cls, user: users.User, via_token: bool = False) -> StaffUser:
         return cls(user.id, user.email, user.role, user.display_name, via_token)
 
     @property

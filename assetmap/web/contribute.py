@@ -11,17 +11,27 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from flask import (Blueprint, current_app, flash, get_flashed_messages, make_response, redirect, render_template,
-                   request, session, url_for)
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    get_flashed_messages,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError
 
 from .. import ratelimit
-from .db import get_conn
-from ..maps import picker_map
 from ..geocode.gazetteer import GazetteerGeocoder
+from ..maps import picker_map
 from ..model import contributions, neighbourhoods, submission
 from ..model.submission import MAX_OFFERS, AssetSubmission, ValidationFailed, normalise_postcode
 from . import terms
+from .db import get_conn
 from .security import client_key
 from .vendor import vendor_url
 
@@ -68,7 +78,7 @@ class FormState:
     offers: list[dict[str, str]] = field(default_factory=lambda: [blank_offer()])
 
     @classmethod
-    def from_form(cls, form) -> "FormState":
+    def from_form(cls, form) -> FormState:
         values = {k: _text(form.get(k)) for k in ASSET_INPUTS}
         rows: dict[int, dict[str, str]] = {}
         for key in form:
@@ -79,7 +89,7 @@ class FormState:
         return cls(values, bool(form.get("private_home")), offers or [blank_offer()])
 
     @classmethod
-    def from_submission(cls, sub: AssetSubmission) -> "FormState":
+    def from_submission(cls, sub: AssetSubmission) -> FormState:
         values = {"name": sub.name, "category": sub.category, "description": sub.description,
                   "audience": sub.audience, "accessibility": sub.accessibility, "organisation": sub.organisation,
                   "address": sub.address, "postcode": sub.postcode or "", "contact_email": sub.contact_email or "",

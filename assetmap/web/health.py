@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import psycopg
 from flask import Blueprint, jsonify
 from psycopg_pool import PoolTimeout
-import psycopg
 
 from .db import get_conn
 

@@ -8,13 +8,13 @@ import folium
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .auth import staff_required
-from .db import get_conn
 from ..errors import AssetMapError, InvalidParameter
 from ..maps.base import base_map
 from ..maps.offline import MapParts, page_parts
 from ..model import moderation
 from ..validate import parse_int
+from .auth import staff_required
+from .db import get_conn
 from .vendor import vendor_url
 
 bp = Blueprint("planner", __name__, url_prefix="/planner", template_folder="templates")

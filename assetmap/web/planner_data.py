@@ -10,10 +10,10 @@ from pathlib import Path
 from flask import Blueprint, abort, render_template, request, send_file
 from flask_login import current_user
 
-from .auth import staff_required
-from .db import get_conn
 from ..ingest import export
 from ..model import audit
+from .auth import staff_required
+from .db import get_conn
 
 bp = Blueprint("planner_data", __name__, url_prefix="/planner/data", template_folder="templates")
 

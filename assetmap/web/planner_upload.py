@@ -13,8 +13,6 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from werkzeug.utils import secure_filename
 
-from .auth import staff_required
-from .db import get_conn
 from ..errors import InvalidParameter
 from ..ingest.asset_files import import_assets
 from ..ingest.gazetteer import import_gazetteer
@@ -23,6 +21,8 @@ from ..ingest.neighbourhoods import import_neighbourhoods
 from ..ingest.osm import import_osm
 from ..ingest.report import ImportReport
 from ..ingest.service_files import import_services
+from .auth import staff_required
+from .db import get_conn
 
 bp = Blueprint("planner_upload", __name__, url_prefix="/planner/data/import", template_folder="templates")
 

@@ -8,14 +8,14 @@ import uuid
 
 from flask import Blueprint, current_app, render_template, request, send_from_directory, url_for
 
-from ..config import project_root
 from .. import vocab
-from . import terms
-from .db import get_conn
+from ..config import project_root
 from ..errors import InvalidParameter, NotFound
 from ..maps import public_map
 from ..model import assets, listing, neighbourhoods
 from ..validate import parse_codes, parse_int
+from . import terms
+from .db import get_conn
 from .vendor import vendor_url
 
 bp = Blueprint("public", __name__, template_folder="templates")

@@ -10,8 +10,8 @@ import pytest
 
 from assetmap.config import project_root
 from assetmap.model import moderation, users
-from tests.browser.conftest import watched_page
-from tests.conftest import LiveServer, make_app
+from tests.browser.watch import watched_page
+from tests.helpers import LiveServer, running_app
 
 pytestmark = pytest.mark.browser
 
@@ -47,11 +47,8 @@ class Counted:
 
 @pytest.fixture
 def server(fresh_demo_db_url):
-    app = make_app(fresh_demo_db_url, submit_rate="1000/hour")
-    live = LiveServer(app)
-    yield live
-    live.stop()
-    app.extensions["assetmap.pool"].close()
+    with running_app(fresh_demo_db_url, submit_rate="1000/hour") as app, LiveServer(app) as live:
+        yield live
 
 
 @pytest.fixture

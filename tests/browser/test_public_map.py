@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from tests.conftest import LiveServer, make_app
+from tests.helpers import LiveServer, running_app
 
 pytestmark = pytest.mark.browser
 
@@ -169,11 +169,8 @@ def xss_server(fresh_db_url):
             INSERT INTO capacity_offers (asset_id, kind, description, quantity, unit)
             SELECT id, 'space', '<img src=y onerror=alert(3)>', 5, 'places' FROM assets WHERE public_id = %s""",
                      (public_id,))
-    app = make_app(fresh_db_url)
-    server = LiveServer(app)
-    yield server, public_id
-    server.stop()
-    app.extensions["assetmap.pool"].close()
+    with running_app(fresh_db_url) as app, LiveServer(app) as server:
+        yield server, public_id
 
 
 @pytest.mark.parametrize("viewport", [PHONE])

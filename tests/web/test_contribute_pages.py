@@ -11,10 +11,9 @@ from markupsafe import escape
 
 from assetmap.model.contributions import hash_token
 from assetmap.web import contribute
-from tests.conftest import make_app
+from tests.helpers import CSRF, csrf_token, running_app
 
 XSS = "<img src=x onerror=alert(1)>"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 EDIT_LINK = re.compile(r'id="edit-link"[^>]*>(http://localhost/edit/([A-Za-z0-9_-]+))</textarea>')
 
 
@@ -24,15 +23,13 @@ def db(fresh_demo_db_url):
         yield conn
 
 
-def _app(url, **overrides):
-    return make_app(url, **{"submit_rate": "1000/hour", **overrides})
+RATE = {"submit_rate": "1000/hour"}   # the rate limit has its own test below
 
 
 @pytest.fixture
 def site(fresh_demo_db_url):
-    application = _app(fresh_demo_db_url)
-    yield application
-    application.extensions["assetmap.pool"].close()
+    with running_app(fresh_demo_db_url, **RATE) as application:
+        yield application
 
 
 @pytest.fixture
@@ -47,7 +44,7 @@ def point(db) -> tuple[float, float]:
 
 
 def token_of(client, url="/assets/new") -> str:
-    return CSRF.search(client.get(url).get_data(as_text=True)).group(1)
+    return csrf_token(client, url)
 
 
 def form(db, **changes) -> dict:
@@ -107,7 +104,7 @@ def test_the_form_renders_with_one_blank_offer_a_map_and_a_honeypot(client, db):
     assert re.search(r'data-map="(map_[0-9a-f]+)"', page) and 'data-places-url="/api/v1/places"' in page
     # CSP: every inline script carries the nonce; no inline event handlers.
     nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
-    for attrs, body in re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S):
+    for attrs, _body in re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S):
         assert "src=" in attrs or f'nonce="{nonce}"' in attrs
     assert not re.search(r"\son[a-z]+=", page)
     assert "never shown" in page and "approximate location" in page
@@ -239,15 +236,12 @@ def test_a_missing_csrf_token_shows_the_form_again_with_everything_kept(client, 
 
 
 def test_entries_are_rate_limited(fresh_demo_db_url, db):
-    application = _app(fresh_demo_db_url, submit_rate="1/hour")
-    try:
+    with running_app(fresh_demo_db_url, submit_rate="1/hour") as application:
         client = application.test_client()
         assert post_new(client, form(db)).status_code == 303
         response = post_new(client, form(db, name="Second"))
         assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
         assert db.execute("SELECT count(*) FROM assets WHERE source = 'resident'").fetchone()[0] == 1
-    finally:
-        application.extensions["assetmap.pool"].close()
 
 
 # -- the edit link ------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 import json
 import logging
 import re
+from contextlib import ExitStack
 from urllib.parse import urlsplit
 
 import folium
@@ -12,7 +13,7 @@ from folium.plugins import Fullscreen, MarkerCluster
 from assetmap.config import project_root
 from assetmap.maps import base, offline, public_map
 from assetmap.web.vendor import EXTENSION, Packages
-from tests.conftest import make_app
+from tests.helpers import running_app
 
 # An absolute or protocol-relative URL, up to a quote, bracket, space or backslash (JSON-escaped HTML in scripts).
 URL = re.compile(r"(?:https?:)?//[^\s\"'<>\\)]+", re.IGNORECASE)
@@ -27,14 +28,8 @@ def outside_urls(html: str) -> list[str]:
 @pytest.fixture
 def app_with(demo_db_url):
     """Apps on the demo database with other settings; their pools are closed after the test."""
-    made = []
-
-    def make(**overrides):
-        made.append(make_app(demo_db_url, **overrides))
-        return made[-1]
-    yield make
-    for a in made:
-        a.extensions["assetmap.pool"].close()
+    with ExitStack() as stack:
+        yield lambda **overrides: stack.enter_context(running_app(demo_db_url, **overrides))
 
 
 def test_with_tiles_none_the_map_page_names_no_other_host(client):

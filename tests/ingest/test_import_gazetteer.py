@@ -10,11 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from assetmap.cli import main
-from assetmap.ingest import staging
-
 from assetmap.errors import AssetMapError
 from assetmap.geocode.gazetteer import GazetteerGeocoder
-from assetmap.ingest import gazetteer as importer
+from assetmap.ingest import staging
 from assetmap.ingest.gazetteer import import_gazetteer
 
 # Real Camden postcodes (Code-Point Open 2014): eastings, northings and their WGS 84 point.
@@ -81,7 +79,7 @@ def test_codepoint_headerless_file_loads_good_rows_and_rejects_bad_ones(conn, tm
     rows = _rows(conn)
     assert [r[:2] for r in rows] == [("EC1M 3HA", "codepoint"), ("EC1M 3HQ", "codepoint")]
     # Reprojected from the National Grid in PostGIS: within a metre or so of OS's own WGS 84 figure.
-    for (pc, _, lon, lat, attrs), expected in zip(rows, (EC1M_3HA, EC1M_3HQ)):
+    for (_, _, lon, lat, attrs), expected in zip(rows, (EC1M_3HA, EC1M_3HQ)):
         assert float(lon) == pytest.approx(expected[3], abs=2e-5)
         assert float(lat) == pytest.approx(expected[4], abs=2e-5)
         assert attrs["admin_ward_code"] == "E05000138"

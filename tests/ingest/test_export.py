@@ -15,9 +15,7 @@ from psycopg.rows import dict_row
 from assetmap.cli import main
 from assetmap.hsds.write import HSDS_TABLES, weekly_times
 from assetmap.ingest import export as ex
-from assetmap.model import users
-from tests.conftest import make_app
-from tests.test_planner_pages import PASSWORD, quick_hashes, sign_in  # noqa: F401  (quick_hashes is autouse)
+from tests.helpers import add_staff, cheap_hashes, running_app, sign_in
 
 COUNTS = {  # the rows of each main layer, public and internal
     "assets": ("SELECT count(*) FROM public_assets", "SELECT count(*) FROM assets"),
@@ -302,21 +300,12 @@ def test_command(demo_db_url, tmp_path, monkeypatch):
 # -- planner downloads ------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def web(fresh_demo_db_url):
-    from assetmap.web import auth
-    from assetmap.web import planner, planner_data
+def web(fresh_demo_db_url, monkeypatch):
+    cheap_hashes(monkeypatch)
     with psycopg.connect(fresh_demo_db_url, autocommit=True) as db:
-        users.add_user(db, "pat@example.org", PASSWORD, "planner", "Pat")
-        users.add_user(db, "fay@example.org", PASSWORD, "facilitator")
-    app = make_app(fresh_demo_db_url)
-    if "auth" not in app.blueprints:
-        app.register_blueprint(auth.bp)
-        app.register_blueprint(planner.bp)
-        auth.init_app(app)
-    if "planner_data" not in app.blueprints:   # until create_app registers it
-        app.register_blueprint(planner_data.bp)
-    yield app, fresh_demo_db_url
-    app.extensions["assetmap.pool"].close()
+        add_staff(db)
+    with running_app(fresh_demo_db_url) as app:
+        yield app, fresh_demo_db_url
 
 
 def test_planner_page_lists_every_download(web):

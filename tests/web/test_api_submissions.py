@@ -5,7 +5,7 @@ import json
 import psycopg
 import pytest
 
-from tests.conftest import make_app
+from tests.helpers import csrf_token, running_app
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -18,9 +18,8 @@ def db(fresh_demo_db_url):
 
 @pytest.fixture
 def api(fresh_demo_db_url):
-    app = make_app(fresh_demo_db_url, submit_rate="5/hour")
-    yield app.test_client()
-    app.extensions["assetmap.pool"].close()
+    with running_app(fresh_demo_db_url, submit_rate="5/hour") as app:
+        yield app.test_client()
 
 
 def centre(db):
@@ -193,9 +192,7 @@ def test_moderation_by_api(api, db, tokens):
 def test_the_session_cookie_does_not_work_on_the_api(api, db, tokens):
     """Only Bearer tokens authenticate staff on the API: that is why it needs no CSRF token."""
     made = submit(api, db)
-    page = api.get("/sign-in")
-    import re
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    csrf = csrf_token(api)
     signed_in = api.post("/sign-in", data={"email": "planner@example.org", "password": "correct horse battery",
                                            "csrf_token": csrf})
     assert signed_in.status_code == 302

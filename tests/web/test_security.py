@@ -5,7 +5,7 @@ import re
 import pytest
 
 from assetmap.web.security import tile_sources
-from tests.conftest import make_app
+from tests.helpers import running_app
 
 
 def test_every_page_has_a_content_security_policy_whose_nonce_matches_its_inline_scripts(client):
@@ -47,13 +47,10 @@ def test_forms_without_a_csrf_token_are_refused(client, demo_conn):
 
 
 def test_session_cookie_flags(demo_db_url):
-    app = make_app(demo_db_url)
-    try:
+    with running_app(demo_db_url) as app:
         client = app.test_client()
         page = client.get("/sign-in", base_url="https://assets.example.org")
         cookie = page.headers.get("Set-Cookie", "")
         assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
         plain = app.test_client().get("/sign-in").headers.get("Set-Cookie", "")
         assert "HttpOnly" in plain and "Secure" not in plain   # local http use must keep working
-    finally:
-        app.extensions["assetmap.pool"].close()

@@ -1,7 +1,6 @@
 """Export → import: an internal assets CSV imported into a database without those assets gives the same rows."""
 
 import psycopg
-import pytest
 from psycopg.rows import dict_row
 
 from assetmap.ingest import export as ex

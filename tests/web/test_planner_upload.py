@@ -7,48 +7,33 @@ import zipfile
 
 import psycopg
 import pytest
-from argon2 import PasswordHasher
 from psycopg.rows import dict_row
 
-from assetmap.model import users
-from tests.conftest import make_app
-
-PASSWORD = "a long enough password"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-XSS = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture(autouse=True)
-def quick_hashes(monkeypatch):
-    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    monkeypatch.setattr(users, "_dummy_hash", None)
+from tests.helpers import XSS, add_staff, csrf_token, running_app, sign_in
 
 
 @pytest.fixture
 def db(fresh_demo_db_url):
     with psycopg.connect(fresh_demo_db_url, autocommit=True, row_factory=dict_row) as conn:
-        users.add_user(conn, "pat@example.org", PASSWORD, "planner")
-        users.add_user(conn, "fay@example.org", PASSWORD, "facilitator")
+        add_staff(conn)
         yield conn
 
 
 @pytest.fixture
 def app(fresh_demo_db_url, db, tmp_path):
-    application = make_app(fresh_demo_db_url, home=tmp_path)
-    yield application
-    application.extensions["assetmap.pool"].close()
+    with running_app(fresh_demo_db_url, home=tmp_path) as application:
+        yield application
 
 
 def signed_in(app, email="pat@example.org"):
     client = app.test_client()
-    token = CSRF.search(client.get("/sign-in").get_data(as_text=True)).group(1)
-    assert client.post("/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": token}).status_code == 302
+    assert sign_in(client, email).status_code == 302
     return client
 
 
 def upload(client, kind, name, content: bytes, **fields):
-    token = CSRF.search(client.get("/planner/data/import").get_data(as_text=True)).group(1)
-    data = {"csrf_token": token, "kind": kind, "file": (io.BytesIO(content), name), **fields}
+    data = {"csrf_token": csrf_token(client, "/planner/data/import"), "kind": kind,
+            "file": (io.BytesIO(content), name), **fields}
     return client.post("/planner/data/import", data=data, content_type="multipart/form-data")
 
 

@@ -11,6 +11,8 @@ import urllib.request
 
 import pytest
 
+from tests.helpers import scratch_database
+
 
 def serve(database_url: str, port: int) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": database_url, "ASSETMAP_TILES": "none", "ASSETMAP_WORKERS": "2",
@@ -65,7 +67,6 @@ def test_serve_stop_and_serve_again(demo_db_url, demo_conn, free_port):
 
 
 def test_serve_refuses_while_the_schema_is_behind(admin_url, free_port):
-    from tests.conftest import scratch_database
     with scratch_database(admin_url) as url:
         proc = serve(url, free_port)
         out, _ = proc.communicate(timeout=30)

@@ -6,7 +6,7 @@ import psycopg
 import pytest
 
 from assetmap.db import migrate
-from tests.conftest import make_app, scratch_database
+from tests.helpers import make_app, running_app, scratch_database
 
 
 @pytest.fixture
@@ -77,13 +77,10 @@ def test_app_refuses_to_start_while_the_schema_is_behind(empty_db):
 
 
 def test_app_starts_without_a_database_and_reports_503(free_port):
-    app = make_app(f"postgresql://nobody@127.0.0.1:{free_port}/none?connect_timeout=1")
-    try:
+    with running_app(f"postgresql://nobody@127.0.0.1:{free_port}/none?connect_timeout=1") as app:
         response = app.test_client().get("/healthz")
         assert response.status_code == 503
         assert response.json["database"] == "unreachable"
-    finally:
-        app.extensions["assetmap.pool"].close()
 
 
 def test_healthz_ok(client):

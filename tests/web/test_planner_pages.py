@@ -4,32 +4,23 @@ import re
 
 import psycopg
 import pytest
-from argon2 import PasswordHasher
 from flask import Blueprint, jsonify
 from flask_login import current_user
 from psycopg.rows import dict_row
 
 from assetmap import ratelimit
-from assetmap.web import auth
 from assetmap.model import users
 from assetmap.model.contributions import create_asset
 from assetmap.model.submission import validate
-from assetmap.web import planner
-from tests.conftest import make_app
+from assetmap.web import auth, planner
+from tests.helpers import CSRF, PASSWORD, XSS, add_staff, close_app, csrf_token, make_app, sign_in
 
-XSS = "<img src=x onerror=alert(1)>"
-PASSWORD = "a long enough password"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 LON, LAT = -0.9, 52.6
 
 
 def staff_app(url):
-    """The app as create_app builds it, plus this issue's blueprints while create_app does not add them yet."""
+    """The app as create_app builds it, plus two probe routes behind the staff decorators."""
     app = make_app(url)
-    if "auth" not in app.blueprints:
-        app.register_blueprint(auth.bp)
-        app.register_blueprint(planner.bp)
-        auth.init_app(app)
     probe = Blueprint("probe", __name__)
 
     @probe.get("/api/v1/_probe/token")
@@ -46,18 +37,10 @@ def staff_app(url):
     return app
 
 
-@pytest.fixture(autouse=True)
-def quick_hashes(monkeypatch):
-    """Cheap argon2 parameters: these tests are about pages, not hash strength (tests/test_users.py is)."""
-    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    monkeypatch.setattr(users, "_dummy_hash", None)
-
-
 @pytest.fixture
 def db(fresh_db_url):
     with psycopg.connect(fresh_db_url, autocommit=True, row_factory=dict_row) as conn:
-        users.add_user(conn, "pat@example.org", PASSWORD, "planner", "Pat")
-        users.add_user(conn, "fay@example.org", PASSWORD, "facilitator")
+        add_staff(conn)
         yield conn
 
 
@@ -65,7 +48,7 @@ def db(fresh_db_url):
 def app(fresh_db_url, db):
     application = staff_app(fresh_db_url)
     yield application
-    application.extensions["assetmap.pool"].close()
+    close_app(application)
 
 
 @pytest.fixture
@@ -76,17 +59,6 @@ def client(app):
 def add(conn, name, north_m=0.0, status="pending", **fields) -> int:
     data = {"name": name, "category": "community_centre", "lon": LON, "lat": LAT + north_m / 111_200} | fields
     return create_asset(conn, validate(conn, data), status=status).id
-
-
-def csrf_token(client, url="/sign-in") -> str:
-    return CSRF.search(client.get(url).get_data(as_text=True)).group(1)
-
-
-def sign_in(client, email="pat@example.org", password=PASSWORD, next=None):
-    data = {"email": email, "password": password, "csrf_token": csrf_token(client)}
-    if next is not None:
-        data["next"] = next
-    return client.post("/sign-in", data=data)
 
 
 def post(client, url, data, page="/planner/moderation"):
@@ -323,7 +295,7 @@ def test_the_queue_of_the_demo_town(fresh_demo_db_url):
         sign_in(client)
         html = client.get("/planner/moderation").get_data(as_text=True)
     finally:
-        app.extensions["assetmap.pool"].close()
+        close_app(app)
     assert f"{pending} waiting" in html
     assert html.count('class="queue-item"') == min(pending, planner.PAGE_SIZE)
     assert html.count("L.circleMarker(") == min(pending, planner.PAGE_SIZE)

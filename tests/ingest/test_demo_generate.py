@@ -14,7 +14,7 @@ from assetmap.demo import generate_town
 from assetmap.demo.community import schedules
 from assetmap.demo.services import OFFICE_HOURS, SESSIONS, VISITING_HOURS
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 UK_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][ABD-HJLNP-UW-Z]{2}$")
 
 

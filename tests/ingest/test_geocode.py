@@ -14,7 +14,7 @@ import pytest
 from assetmap.config import Settings
 from assetmap.geocode.gazetteer import GazetteerGeocoder, ReversePlace, kind_of, place_json
 from assetmap.geocode.online import ChainGeocoder, NominatimGeocoder, geocoder_for
-from tests.conftest import make_app
+from tests.helpers import running_app
 
 
 @pytest.fixture
@@ -186,11 +186,8 @@ def small_gazetteer(fresh_db_url):
     ("Mi", None),                                  # too short for a prefix, too unlike anything for trigrams
 ])
 def test_the_place_search_and_the_geocoder_agree(small_gazetteer, query, expected):
-    app = make_app(small_gazetteer)
-    try:
+    with running_app(small_gazetteer) as app:
         results = app.test_client().get("/api/v1/places", query_string={"q": query}).json["results"]
-    finally:
-        app.extensions["assetmap.pool"].close()
     with psycopg.connect(small_gazetteer, autocommit=True) as conn:
         gaz = GazetteerGeocoder(conn)
         best = gaz.geocode_many([query])[query]

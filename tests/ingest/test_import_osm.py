@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from assetmap.cli import main
-
 from assetmap.ingest.osm import category_for, category_table, import_osm, read_osm
 from assetmap.vocab import read_file
 

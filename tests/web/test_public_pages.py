@@ -9,9 +9,9 @@ import pytest
 
 from assetmap import vocab
 from assetmap.web.public import PAGE_SIZE
+from tests.helpers import running_app
 
 UNITS = {t.code: t for t in vocab.read_terms("units")}
-from tests.conftest import make_app
 
 XSS = "<img src=x onerror=alert(1)>"
 ASSET_LINK = re.compile(r'href="/assets/([0-9a-f-]{36})"')
@@ -36,7 +36,7 @@ def test_map_page_has_a_category_filter_that_is_the_legend(client, demo_conn):
     html = page(client, "/")
     categories = demo_conn.execute("SELECT code, label, colour FROM categories ORDER BY sort_order").fetchall()
     assert re.search(r"<fieldset>\s*<legend>Show on the map</legend>", html)
-    for code, label, colour in categories:
+    for code, _label, colour in categories:
         assert f'value="{code}" checked' in html
         assert f'data-colour="{colour}"' in html and f"background-color: {colour}" in html
     assert html.count('type="checkbox" name="category"') == len(categories)
@@ -66,11 +66,8 @@ def test_map_page_fits_the_neighbourhoods(client, demo_conn):
 
 
 def test_map_page_of_an_empty_database_shows_england(fresh_db_url):
-    app = make_app(fresh_db_url)
-    try:
+    with running_app(fresh_db_url) as app:
         html = page(app.test_client(), "/")
-    finally:
-        app.extensions["assetmap.pool"].close()
     assert "center: [52.8, -1.6]" in html and "fitBounds" not in html
 
 
@@ -218,9 +215,8 @@ def xss_app(fresh_db_url):
             INSERT INTO capacity_offers (asset_id, kind, description, schedule, audience)
             SELECT id, 'space', '<a href=javascript:alert(3)>x</a>', 'Mo-Fr <u>09:00</u>', '<svg onload=alert(4)>'
               FROM assets WHERE public_id = %s""", (public_id,))
-    app = make_app(fresh_db_url)
-    yield app, public_id
-    app.extensions["assetmap.pool"].close()
+    with running_app(fresh_db_url) as app:
+        yield app, public_id
 
 
 def test_user_text_is_escaped_in_the_list_and_asset_pages(xss_app):

@@ -393,7 +393,8 @@ def test_import_into_the_demo_town_is_idempotent(fresh_demo_db_url, tmp_path):
                            "FROM services WHERE source = 'hsds:pkg'").fetchone()
         assert svc == ("Camden Council", "council", "youth", ["young_people"], "s1", "s1")
         site = conn.execute("SELECT t.name, t.schedule, t.postcode, t.neighbourhood_id IS NOT NULL "
-                            "FROM service_sites t JOIN services s ON s.id = t.service_id WHERE s.source = 'hsds:pkg'").fetchone()
+                            "FROM service_sites t JOIN services s ON s.id = t.service_id "
+                            "WHERE s.source = 'hsds:pkg'").fetchone()
         assert site == ("Queen's Crescent Centre", "Tu,Th 18:00-21:00", "NW5 4ES", True)
 
         again = import_hsds(conn, folder)
