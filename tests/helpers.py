@@ -120,3 +120,17 @@ def sign_in(client, email: str = "pat@example.org", password: str = PASSWORD, ne
     if next is not None:
         data["next"] = next
     return client.post("/sign-in", data=data)
+
+
+class AuthActions:
+    """Signing a test client in and out, as the Flask tutorial's tests do (the `auth` fixture of tests/web)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def sign_in(self, email: str = "pat@example.org", password: str = PASSWORD, next: str | None = None):
+        return sign_in(self.client, email, password, next)
+
+    def sign_out(self, page: str = "/planner/moderation"):
+        """Sign out with the CSRF token of `page` (a page only a signed-in user sees), following the redirect."""
+        return self.client.post("/sign-out", data={"csrf_token": csrf_token(self.client, page)}, follow_redirects=True)

@@ -12,7 +12,8 @@ from assetmap import ratelimit
 from assetmap.model import users
 from assetmap.model.contributions import create_asset
 from assetmap.model.submission import validate
-from assetmap.web import auth, planner
+from assetmap.web import auth as staff_auth
+from assetmap.web import planner
 from tests.helpers import CSRF, PASSWORD, XSS, add_staff, close_app, csrf_token, make_app, sign_in
 
 LON, LAT = -0.9, 52.6
@@ -24,12 +25,12 @@ def staff_app(url):
     probe = Blueprint("probe", __name__)
 
     @probe.get("/api/v1/_probe/token")
-    @auth.api_staff_required("planner", "admin")
+    @staff_auth.api_staff_required("planner", "admin")
     def token_probe():
         return jsonify(email=current_user.email, via_token=current_user.via_token)
 
     @probe.get("/api/v1/_probe/session")
-    @auth.staff_required("planner", "admin")
+    @staff_auth.staff_required("planner", "admin")
     def session_probe():
         return jsonify(email=current_user.email)
 
@@ -80,13 +81,13 @@ def test_sign_in_page(client):
     assert CSRF.search(html)
 
 
-def test_a_wrong_password_keeps_the_email_and_says_nothing_more(client):
-    response = sign_in(client, password="not the password")
+def test_a_wrong_password_keeps_the_email_and_says_nothing_more(client, auth):
+    response = auth.sign_in(password="not the password")
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'value="pat@example.org"' in html
     assert "The email or password is wrong." in html and "not the password" not in html
-    unknown = sign_in(client, email="nobody@example.org").get_data(as_text=True)
+    unknown = auth.sign_in(email="nobody@example.org").get_data(as_text=True)
     assert "The email or password is wrong." in unknown and 'value="nobody@example.org"' in unknown
 
 
@@ -96,41 +97,40 @@ def test_sign_in_without_the_csrf_token_is_refused(client):
     assert client.get("/planner/moderation").status_code == 302
 
 
-def test_anonymous_visitors_are_sent_to_sign_in_and_back(client):
+def test_anonymous_visitors_are_sent_to_sign_in_and_back(client, auth):
     response = client.get("/planner/moderation?page=1")
     assert response.status_code == 302
     assert response.headers["Location"] == "/sign-in?next=/planner/moderation?page%3D1"
-    response = sign_in(client, next="/planner/moderation?page=1")
+    response = auth.sign_in(next="/planner/moderation?page=1")
     assert response.status_code == 302 and response.headers["Location"] == "/planner/moderation?page=1"
 
 
 @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example",
                                     "javascript:alert(1)", "evil", "/\nSet-Cookie: x"])
-def test_next_never_leaves_the_site(client, target):
-    response = sign_in(client, next=target)
+def test_next_never_leaves_the_site(client, target, auth):
+    response = auth.sign_in(next=target)
     assert response.status_code == 302 and response.headers["Location"] == "/planner/moderation"
 
 
-def test_sign_in_starts_a_new_session(client):
+def test_sign_in_starts_a_new_session(client, auth):
     with client.session_transaction() as s:
         s["planted"] = "by someone else"
-    sign_in(client)
+    auth.sign_in()
     with client.session_transaction() as s:
         assert "planted" not in s and s["_user_id"]
     assert client.get("/planner/moderation").status_code == 200
 
 
-def test_sign_out(client):
-    sign_in(client)
-    token = csrf_token(client, "/planner/moderation")
+def test_sign_out(client, auth):
+    auth.sign_in()
     assert client.get("/sign-out").status_code == 405       # a link cannot sign anyone out
-    response = client.post("/sign-out", data={"csrf_token": token}, follow_redirects=True)
+    response = auth.sign_out()
     assert "You are signed out." in response.get_data(as_text=True)
     assert client.get("/planner/moderation").status_code == 302
 
 
-def test_a_facilitator_may_not_moderate(app, client, db):
-    sign_in(client, email="fay@example.org")
+def test_a_facilitator_may_not_moderate(app, client, db, auth):
+    auth.sign_in(email="fay@example.org")
     assert client.get("/planner/moderation").status_code == 403
     asset = add(db, "Hall")
     # No page gives a facilitator this form's token; without CSRF checks, the role check still stops it.
@@ -139,26 +139,26 @@ def test_a_facilitator_may_not_moderate(app, client, db):
     assert response.status_code == 403 and status_of(db, asset) == "pending"
 
 
-def test_a_deactivated_account_is_signed_out(client, db):
-    sign_in(client)
+def test_a_deactivated_account_is_signed_out(client, db, auth):
+    auth.sign_in()
     db.execute("UPDATE users SET active = false WHERE email = 'pat@example.org'")
     assert client.get("/planner/moderation").status_code == 302
 
 
-def test_sign_in_attempts_are_limited(client, monkeypatch):
-    monkeypatch.setattr(auth, "SIGN_IN_RATE", ratelimit.Rule(2, 900))
-    sign_in(client, password="wrong password 1")
-    sign_in(client, password="wrong password 2")
-    response = sign_in(client)
+def test_sign_in_attempts_are_limited(client, monkeypatch, auth):
+    monkeypatch.setattr(staff_auth, "SIGN_IN_RATE", ratelimit.Rule(2, 900))
+    auth.sign_in(password="wrong password 1")
+    auth.sign_in(password="wrong password 2")
+    response = auth.sign_in()
     assert response.status_code == 429 and "Too many attempts" in response.get_data(as_text=True)
     assert int(response.headers["Retry-After"]) > 0
 
 
 # -- API tokens -------------------------------------------------------------------------------------------------
 
-def test_the_api_takes_bearer_tokens_and_never_the_session_cookie(client, db):
+def test_the_api_takes_bearer_tokens_and_never_the_session_cookie(client, db, auth):
     token = users.create_token(db, "pat@example.org")
-    sign_in(client)
+    auth.sign_in()
     response = client.get("/api/v1/_probe/token")           # signed in, but by cookie only
     assert response.status_code == 401 and response.json["error"] == "unauthorised"
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
@@ -180,9 +180,9 @@ def test_api_roles_and_anonymous_json(client, db):
     assert response.status_code == 401 and response.is_json
 
 
-def test_staff_required_under_the_api_ignores_the_session_too(client, db):
+def test_staff_required_under_the_api_ignores_the_session_too(client, db, auth):
     token = users.create_token(db, "pat@example.org")
-    sign_in(client)
+    auth.sign_in()
     assert client.get("/api/v1/_probe/session").status_code == 401
     response = client.get("/api/v1/_probe/session", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200 and response.json == {"email": "pat@example.org"}
@@ -196,11 +196,11 @@ def test_pages_accept_a_bearer_token_too(client, db):
 
 # -- the moderation queue ---------------------------------------------------------------------------------------
 
-def test_the_queue_shows_pending_entries_escaped(client, db):
+def test_the_queue_shows_pending_entries_escaped(client, db, auth):
     asset = add(db, XSS, description=f"Come along {XSS}", postcode="AV1 2AB", contact_email="me@example.org",
                 capacity=[{"kind": "space", "quantity": 20, "unit": "places", "description": XSS}])
     add(db, "Already published", status="published")
-    sign_in(client)
+    auth.sign_in()
     response = client.get("/planner/moderation")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
@@ -215,8 +215,8 @@ def test_the_queue_shows_pending_entries_escaped(client, db):
     assert 'src="http' not in html
 
 
-def test_an_empty_queue(client):
-    sign_in(client)
+def test_an_empty_queue(client, auth):
+    auth.sign_in()
     html = client.get("/planner/moderation").get_data(as_text=True)
     assert "Nothing is waiting for moderation." in html and "L.map(" not in html
     response = client.get("/planner/moderation?page=3")
@@ -224,9 +224,9 @@ def test_an_empty_queue(client):
     assert client.get("/planner/moderation?page=x").status_code == 400
 
 
-def test_approve_and_reject_one(client, db):
+def test_approve_and_reject_one(client, db, auth):
     a, b = add(db, "Hall A"), add(db, "Hall B", north_m=500)
-    sign_in(client)
+    auth.sign_in()
     html = post(client, "/planner/moderation/decide", {"asset_id": a, "action": "approve"}).get_data(as_text=True)
     assert "Published 1 entry." in html and status_of(db, a) == "published"
 
@@ -240,9 +240,9 @@ def test_approve_and_reject_one(client, db):
         == "Not a public place"
 
 
-def test_bulk_decisions(client, db):
+def test_bulk_decisions(client, db, auth):
     a, b, c = add(db, "Hall A"), add(db, "Hall B", north_m=500), add(db, "Hall C", north_m=1000)
-    sign_in(client)
+    auth.sign_in()
     html = post(client, "/planner/moderation/decide",
                 {"asset_id": [a, c], "action": "reject", "reason": "Test entries"}).get_data(as_text=True)
     assert "Rejected 2 entries." in html
@@ -251,9 +251,9 @@ def test_bulk_decisions(client, db):
     assert "Choose at least one entry." in html
 
 
-def test_a_decision_on_an_entry_changed_meanwhile_is_refused(client, db):
+def test_a_decision_on_an_entry_changed_meanwhile_is_refused(client, db, auth):
     asset = add(db, "Hall")
-    sign_in(client)
+    auth.sign_in()
     html = client.get("/planner/moderation").get_data(as_text=True)
     version = re.search(rf'name="version_{asset}" value="(\d+)"', html).group(1)
     db.execute("UPDATE assets SET description = 'changed' WHERE id = %s", (asset,))
@@ -262,11 +262,11 @@ def test_a_decision_on_an_entry_changed_meanwhile_is_refused(client, db):
     assert "changed after you loaded the page" in html and status_of(db, asset) == "pending"
 
 
-def test_merge_from_the_queue(client, db):
+def test_merge_from_the_queue(client, db, auth):
     keep = add(db, "Mill Lane Community Centre", status="published")
     dupe = add(db, "Mill Lane Community Centre", north_m=20, description="Big hall",
                capacity=[{"kind": "space"}])
-    sign_in(client)
+    auth.sign_in()
     html = client.get("/planner/moderation").get_data(as_text=True)
     assert "Possible duplicates" in html and f'name="keep_id" value="{keep}"' in html
     html = post(client, "/planner/moderation/merge", {"keep_id": keep, "merge_id": dupe}).get_data(as_text=True)
@@ -277,9 +277,9 @@ def test_merge_from_the_queue(client, db):
     assert "Nothing is waiting for moderation." in html
 
 
-def test_forms_without_csrf_tokens_are_refused(client, db):
+def test_forms_without_csrf_tokens_are_refused(client, db, auth):
     asset = add(db, "Hall")
-    sign_in(client)
+    auth.sign_in()
     response = client.post("/planner/moderation/decide", data={"asset_id": asset, "action": "approve"})
     assert response.status_code == 400 and status_of(db, asset) == "pending"
 
