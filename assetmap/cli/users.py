@@ -28,7 +28,7 @@ def _read_password() -> str:
 
 @click.group()
 def user() -> None:
-    """Staff accounts: add people, give them API tokens."""
+    """Staff accounts: add, list, disable and enable people; make and revoke their API tokens."""
 
 
 @user.command("add")
@@ -63,3 +63,55 @@ def token(settings: Settings, email: str, label: str) -> None:
         raise click.ClickException(str(exc)) from None
     click.echo(value)
     click.echo("Send it as `Authorization: Bearer <token>`. It is shown only this once.", err=True)
+
+
+@user.command("list")
+@click.pass_obj
+def list_cmd(settings: Settings) -> None:
+    """List staff accounts and their API tokens (the tokens' values are never shown again)."""
+    with connect(settings) as conn:
+        accounts, tokens = users.list_users(conn), users.list_tokens(conn)
+    for a in accounts:
+        state = "active" if a.active else "disabled"
+        click.echo(f"{a.email}\t{a.role}\t{state}\t{a.live_tokens} live token(s)\t{a.display_name}")
+    for t in tokens:
+        state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "live"
+        click.echo(f"token {t.id}\t{t.email}\t{state}\t{t.label}")
+
+
+def _set_active(settings: Settings, email: str, active: bool) -> None:
+    try:
+        with connect(settings) as conn:
+            account = users.set_active(conn, email, active)
+    except AssetMapError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{account.email} is {'active' if active else 'disabled'}")
+
+
+@user.command("disable")
+@click.argument("email")
+@click.pass_obj
+def disable(settings: Settings, email: str) -> None:
+    """Disable an account: it can no longer sign in, and its API tokens stop working."""
+    _set_active(settings, email, False)
+
+
+@user.command("enable")
+@click.argument("email")
+@click.pass_obj
+def enable(settings: Settings, email: str) -> None:
+    """Enable a disabled account again (its revoked tokens stay revoked)."""
+    _set_active(settings, email, True)
+
+
+@user.command("revoke")
+@click.argument("token_id", type=int)
+@click.pass_obj
+def revoke(settings: Settings, token_id: int) -> None:
+    """Revoke the API token with this number (see `assetmap user list`)."""
+    try:
+        with connect(settings) as conn:
+            t = users.revoke_token(conn, token_id)
+    except AssetMapError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"token {t.id} of {t.email} is revoked")

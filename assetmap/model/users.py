@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 import psycopg
 from argon2 import PasswordHasher
@@ -18,6 +19,8 @@ from psycopg import sql
 from psycopg.rows import dict_row, tuple_row
 
 from ..errors import AssetMapError, InvalidParameter, NotFound
+from . import audit
+from .audit import Staff
 
 ROLES = ("planner", "facilitator", "admin")
 MIN_PASSWORD = 12
@@ -162,3 +165,81 @@ def user_for_token(conn: psycopg.Connection, token: str) -> User | None:
             cur.execute("UPDATE api_tokens SET last_used_at = now() WHERE id = %s", (row["token_id"],))
     row.pop("token_id")
     return User(**row)
+
+
+# -- administration: the admin page and `assetmap user list|disable|enable|revoke` ---------------------------------
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    email: str
+    role: str
+    display_name: str
+    active: bool
+    last_login_at: datetime | None
+    live_tokens: int
+
+
+@dataclass(frozen=True)
+class Token:
+    id: int
+    email: str
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+def _actor(by: Staff | None) -> str:
+    return audit.staff_actor(by) if by is not None else "cli"
+
+
+def list_users(conn: psycopg.Connection) -> list[Account]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return [Account(**r) for r in cur.execute("""
+            SELECT u.id, u.email, u.role, u.display_name, u.active, u.last_login_at,
+                   (SELECT count(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL)::int
+                       AS live_tokens
+              FROM users u ORDER BY u.active DESC, lower(u.email)""")]
+
+
+def list_tokens(conn: psycopg.Connection) -> list[Token]:
+    """Every token ever made, live ones first; their values were shown once and are not kept."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return [Token(**r) for r in cur.execute("""
+            SELECT t.id, u.email, t.label, t.created_at, t.last_used_at, t.revoked_at
+              FROM api_tokens t JOIN users u ON u.id = t.user_id
+             ORDER BY t.revoked_at IS NOT NULL, t.created_at DESC, t.id DESC""")]
+
+
+def set_active(conn: psycopg.Connection, email: str, active: bool, by: Staff | None = None) -> User:
+    """Disable (or enable again) an account. A disabled account cannot sign in and its tokens stop working; the
+    row stays, so the audit log keeps naming who did what. Nobody can disable their own account."""
+    with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(sql.SQL("SELECT {} FROM users u WHERE lower(u.email) = lower(%s) FOR UPDATE")
+                          .format(_COLUMNS), (str(email).strip(),)).fetchone()
+        if row is None:
+            raise NotFound(f"there is no account for {email}")
+        if by is not None and row["id"] == by.id and not active:
+            raise InvalidParameter("email", "you cannot disable your own account: ask another admin")
+        cur.execute("UPDATE users SET active = %s, updated_at = now(), version = version + 1 WHERE id = %s",
+                    (active, row["id"]))
+        audit.write(cur, actor=_actor(by), action="enable" if active else "disable", entity="users",
+                    entity_id=row["id"], before={"active": row["active"]}, after={"active": active},
+                    user_id=by.id if by is not None else None)
+    return User(**{**row, "active": active})
+
+
+def revoke_token(conn: psycopg.Connection, token_id: int, by: Staff | None = None) -> Token:
+    """Revoke an API token for good; revoking one already revoked changes nothing."""
+    with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute("""
+            UPDATE api_tokens t SET revoked_at = coalesce(t.revoked_at, now()) FROM users u
+             WHERE t.id = %s AND u.id = t.user_id
+            RETURNING t.id, u.email, t.label, t.created_at, t.last_used_at, t.revoked_at""", (token_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"there is no API token {token_id}")
+        audit.write(cur, actor=_actor(by), action="revoke", entity="api_tokens", entity_id=token_id,
+                    reason=f"token of {row['email']}" + (f" ({row['label']})" if row["label"] else ""),
+                    user_id=by.id if by is not None else None)
+    return Token(**row)

@@ -13,7 +13,21 @@ from flask import Flask
 from ..config import Settings
 from ..db.connect import database_url
 from ..db.migrate import check_current
-from . import api, auth, contribute, db, errors, health, planner, planner_data, planner_upload, public, security, vendor
+from . import (
+    admin,
+    api,
+    auth,
+    contribute,
+    db,
+    errors,
+    health,
+    planner,
+    planner_data,
+    planner_upload,
+    public,
+    security,
+    vendor,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _check_schema(url)
     db.init_app(app, url)
 
-    for module in (public, contribute, auth, planner, planner_data, planner_upload, api, health, vendor):
+    for module in (public, contribute, auth, planner, planner_data, planner_upload, admin, api, health, vendor):
         app.register_blueprint(module.bp)
     auth.init_app(app)
     security.init_app(app, exempt_blueprints=(api.bp,))

@@ -1,4 +1,4 @@
-"""Planners' pages: the moderation queue, approve/reject one or many, merge duplicates."""
+"""Planners' pages: the moderation queue (filtered, sorted), approve/reject one or many, merge and undo a merge."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from flask_login import current_user
 from ..errors import AssetMapError, InvalidParameter
 from ..maps.base import base_map
 from ..maps.offline import MapParts, page_parts
-from ..model import moderation
+from ..model import merges, moderation, queue
 from ..validate import parse_int
 from .auth import staff_required
 from .db import get_conn
@@ -29,20 +29,31 @@ def _no_store(response):
     return response
 
 
+FILTERS = ("neighbourhood", "category", "source", "older_than_days", "sort")
+
+
+def _filter(values) -> queue.QueueFilter:
+    return queue.QueueFilter(**{k: values.get(k, "").strip() for k in FILTERS if values.get(k, "").strip()})
+
+
 @bp.get("/moderation", endpoint="moderation")
 @staff_required("planner", "admin")
 def moderation_queue():
-    """Pending entries, oldest first, with their offers, near-duplicates and the decisions to take."""
+    """Pending entries with their offers, near-duplicates, changes and the decisions to take."""
     conn = get_conn()
+    f = _filter(request.args)
     page = parse_int(request.args.get("page"), "page", 1, 1, 10**6)
-    total = moderation.pending_count(conn)
+    total = queue.pending_count(conn, f)
     pages = max(1, math.ceil(total / PAGE_SIZE))
-    items = moderation.queue(conn, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    items = queue.queue(conn, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     if not items and page > 1:   # the last page was emptied by decisions: show what is left
-        return redirect(url_for("planner.moderation", page=pages if pages > 1 else None))
+        return redirect(url_for("planner.moderation", page=pages if pages > 1 else None, **f.args()))
     first = (page - 1) * PAGE_SIZE + 1
     return render_template("planner_moderation.html", items=items, total=total, page=page, pages=pages,
-                           first=first, the_map=_queue_map(items, first) if items else None)
+                           first=first, the_map=_queue_map(items, first) if items else None, filter=f,
+                           keep={**f.args(), "page": page}, facets=queue.facets(conn), sorts=queue.SORTS,
+                           ages=queue.AGES, all_pending=queue.pending_count(conn),
+                           reasons=moderation.REJECTION_REASONS, past_merges=merges.recent_merges(conn))
 
 
 def _queue_map(items: list[moderation.QueuedAsset], first: int) -> MapParts:
@@ -67,8 +78,13 @@ def _ids(values: list[str]) -> list[int]:
 
 
 def _back():
-    page = request.form.get("page", "")
-    return redirect(url_for("planner.moderation", page=int(page) if page.isdigit() and int(page) > 1 else None))
+    """To the queue as the planner left it: the same filters, the same page."""
+    form = request.form
+    args = {k: form[k] for k in FILTERS if form.get(k)}
+    page = form.get("page", "")
+    if page.isdigit() and int(page) > 1:
+        args["page"] = int(page)
+    return redirect(url_for("planner.moderation", **args))
 
 
 @bp.post("/moderation/decide")
@@ -77,6 +93,9 @@ def decide():
     """Approve or reject the entries ticked (or the one whose button was pressed); all or none."""
     form = request.form
     action = form.get("action", "")
+    if not form.getlist("asset_id"):
+        flash("Nothing is ticked: tick the entries to approve or reject first.", "error")
+        return _back()
     try:
         ids = _ids(form.getlist("asset_id"))
         versions = {i: int(form[f"version_{i}"]) for i in ids if form.get(f"version_{i}", "").isdigit()}
@@ -86,17 +105,27 @@ def decide():
         flash(_message(exc), "error")
         return _back()
     verb = "Published" if action == "approve" else "Rejected"
-    flash(f"{verb} {len(done)} {'entry' if len(done) == 1 else 'entries'}.", "success")
+    links = _public_links(done) if action == "approve" else []
+    flash({"text": f"{verb} {len(done)} {'entry' if len(done) == 1 else 'entries'}.", "links": links}, "success")
     return _back()
+
+
+def _public_links(ids: list[int], most: int = 10) -> list[dict]:
+    """Names and public pages of the entries just published, for the message after approving."""
+    return [{"name": name, "url": url_for("public.asset_page", public_id=public_id)}
+            for name, public_id in moderation.names(get_conn(), ids, most)]
 
 
 @bp.post("/moderation/merge")
 @staff_required("planner", "admin")
 def merge():
-    """Merge a queued entry into an existing one it duplicates."""
+    """Merge a queued entry into an existing one it duplicates, after a page that asks to confirm."""
     try:
         keep_id, merge_id = _ids([request.form.get("keep_id", ""), request.form.get("merge_id", "")])
-        result = moderation.merge(get_conn(), keep_id, merge_id, current_user)
+        if request.form.get("confirm") != "yes":
+            return render_template("planner_merge.html", pair=merges.merge_pair(get_conn(), keep_id, merge_id),
+                                   keep=_kept_form())
+        result = merges.merge(get_conn(), keep_id, merge_id, current_user)
     except AssetMapError as exc:
         flash(_message(exc), "error")
         return _back()
@@ -104,8 +133,28 @@ def merge():
     if result.fields_filled:
         detail += "; filled in " + ", ".join(f.replace("_", " ") for f in result.fields_filled)
     flash(f"Merged “{result.merge_name}” (entry {merge_id}) into “{result.keep_name}” (entry {keep_id}): "
-          f"{detail}.", "success")
+          f"{detail}. You can undo this under “Recent merges”.", "success")
     return _back()
+
+
+@bp.post("/moderation/unmerge")
+@staff_required("planner", "admin")
+def unmerge():
+    """Undo a merge from the queue's history."""
+    try:
+        [merge_id] = _ids([request.form.get("merge_id", "")])
+        result = merges.unmerge(get_conn(), merge_id, current_user)
+    except AssetMapError as exc:
+        flash(_message(exc), "error")
+        return _back()
+    flash(f"Undid the merge of “{result.merge_name}” (entry {merge_id}) into “{result.keep_name}”: "
+          f"{result.offers_moved} offer{'s' if result.offers_moved != 1 else ''} moved back.", "success")
+    return _back()
+
+
+def _kept_form() -> dict:
+    """The queue's filters and page, carried through the confirmation page."""
+    return {k: request.form[k] for k in (*FILTERS, "page") if request.form.get(k)}
 
 
 def _message(exc: AssetMapError) -> str:

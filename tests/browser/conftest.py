@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from assetmap.config import project_root
 from tests.browser.watch import CHROMIUM, CHROMIUM_ARGS, DESKTOP, watched_page
 
 
@@ -32,6 +33,10 @@ def viewport() -> dict:
     return DESKTOP
 
 
+AXE = project_root() / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
 @pytest.fixture
 def page(browser, viewport):
     with watched_page(browser, viewport=viewport) as pg:
@@ -45,3 +50,18 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=1))
+
+
+@pytest.fixture
+def axe(page):
+    """`axe()` runs axe-core's WCAG 2.1 AA rules on the page as it is now; returns the violations in words."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} not found: run `npm ci` (axe-core is a devDependency in package.json)")
+    # An init script, not a <script> tag: the pages' Content-Security-Policy would block an injected tag.
+    page.add_init_script(path=str(AXE))
+
+    def run() -> list[str]:
+        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA)
+        return [f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:5])
+                for v in result["violations"]]
+    return run

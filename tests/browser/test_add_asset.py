@@ -8,7 +8,6 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from assetmap.config import project_root
 from assetmap.model import moderation, users
 from tests.browser.watch import watched_page
 from tests.helpers import LiveServer, running_app
@@ -16,8 +15,6 @@ from tests.helpers import LiveServer, running_app
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
-AXE = project_root() / "node_modules" / "axe-core" / "axe.min.js"
-WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 NAME = "Tuesday Knit and Natter"
 
 
@@ -314,20 +311,6 @@ def test_the_day_picker_writes_and_reads_opening_hours(page, server):
                         '{"days":[0,5,6],"from":"10:00","to":"11:00"}]')
     assert cases[5] is None
     page.watch.assert_clean()
-
-
-@pytest.fixture
-def axe(page):
-    if not AXE.exists():
-        pytest.fail(f"{AXE} not found: run `npm ci` (axe-core is a devDependency in package.json)")
-    # An init script, not a <script> tag: the pages' Content-Security-Policy would block an injected tag.
-    page.add_init_script(path=str(AXE))
-
-    def run() -> list[str]:
-        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA)
-        return [f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:5])
-                for v in result["violations"]]
-    return run
 
 
 @pytest.mark.parametrize("viewport", [PHONE])

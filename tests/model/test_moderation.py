@@ -5,7 +5,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from assetmap.errors import InvalidParameter, NotFound
-from assetmap.model import moderation, users
+from assetmap.model import merges, moderation, queue, users
 from assetmap.model.contributions import Conflict, create_asset
 from assetmap.model.submission import validate
 
@@ -136,9 +136,9 @@ def test_queue_is_oldest_first_with_exact_points_and_details(conn, planner):
     add(conn, "Published hall", north_m=2000, status="published")
     conn.execute("UPDATE assets SET created_at = now() - interval '2 days' WHERE id = %s", (older,))
 
-    items = moderation.queue(conn)
+    items = queue.queue(conn)
     assert [i.id for i in items] == [older, newer]
-    assert moderation.pending_count(conn) == 2
+    assert queue.pending_count(conn) == 2
     home, hall = items
     # Planners see the exact point even of a private home, which the public sees only generalised.
     assert home.is_private_home and home.lat == pytest.approx(LAT + 40 * M_LAT) and home.lon == pytest.approx(LON)
@@ -146,7 +146,7 @@ def test_queue_is_oldest_first_with_exact_points_and_details(conn, planner):
     assert hall.neighbourhood_name == "Holloway Green" and hall.postcode == "AV1 2AB"
     assert hall.offers_count == 2 and [o.kind for o in hall.offers] == ["space", "skills"]
     assert hall.offers[0].quantity == 30 and hall.offers[0].kind_label == "Space"
-    assert moderation.queue(conn, limit=1, offset=1)[0].id == newer
+    assert queue.queue(conn, limit=1, offset=1)[0].id == newer
 
 
 def test_near_duplicates_by_name_and_distance(conn):
@@ -157,36 +157,44 @@ def test_near_duplicates_by_name_and_distance(conn):
     archived = add(conn, "St Mary's Church Hall", north_m=5, status="archived")
     rejected = add(conn, "St. Mary's Hall", north_m=100, status="rejected")
 
-    found = {d.id: d for d in moderation.near_duplicates(conn, asset)}
+    found = {d.id: d for d in queue.near_duplicates(conn, asset)}
     assert set(found) == {near_twin, rejected}
     assert far_twin not in found and neighbour not in found and archived not in found
     twin = found[near_twin]
     assert twin.name == "St Marys Church Hall" and twin.status == "published"
-    assert 55 < twin.distance_m < 65 and twin.similarity >= moderation.SIMILARITY and not twin.same_postcode
+    assert 55 < twin.distance_m < 65 and twin.similarity >= queue.SIMILARITY and not twin.same_postcode
     # The queue carries the same duplicates.
-    queued = next(i for i in moderation.queue(conn) if i.id == asset)
+    queued = next(i for i in queue.queue(conn) if i.id == asset)
     assert {d.id for d in queued.duplicates} == {near_twin, rejected}
 
 
 def test_near_duplicates_by_postcode_whatever_its_spacing(conn):
     asset = add(conn, "Tuesday Lunch Club", postcode="AV1 2AB")
-    same = add(conn, "Mill Lane Community Centre", north_m=900, status="published")
+    same = add(conn, "Tuesday Lunch Club at the Hall", north_m=900, status="published")
     conn.execute("UPDATE assets SET postcode = 'av12ab' WHERE id = %s", (same,))
-    add(conn, "Another Place", north_m=900, postcode="AV9 9ZZ", status="published")
+    add(conn, "Tuesday Lunch Club", north_m=900, postcode="AV9 9ZZ", status="published")
     no_postcode = add(conn, "No Postcode Place", north_m=900, status="published")
 
-    found = moderation.near_duplicates(conn, asset)
+    found = queue.near_duplicates(conn, asset)
     assert [d.id for d in found] == [same]
     assert found[0].same_postcode and found[0].distance_m > 800
-    assert no_postcode not in [d.id for d in moderation.near_duplicates(conn, no_postcode)]
+    assert no_postcode not in [d.id for d in queue.near_duplicates(conn, no_postcode)]
+
+
+def test_a_shared_postcode_alone_is_not_a_duplicate(conn):
+    """A postcode covers a street of different places: without a similar name they are not duplicates."""
+    asset = add(conn, "Tuesday Lunch Club", postcode="AV1 2AB")
+    add(conn, "Mill Lane Community Centre", north_m=20, postcode="AV1 2AB", status="published")
+    add(conn, "Riverside Allotments", north_m=900, postcode="AV1 2AB", status="published")
+    assert queue.near_duplicates(conn, asset) == []
 
 
 def test_hostile_names_are_just_data(conn):
     evil = "x'); DROP TABLE assets; --"
     asset = add(conn, evil)
     twin = add(conn, evil, north_m=10)
-    assert [d.id for d in moderation.near_duplicates(conn, asset)] == [twin]
-    assert moderation.queue(conn)[0].name == evil
+    assert [d.id for d in queue.near_duplicates(conn, asset)] == [twin]
+    assert queue.queue(conn)[0].name == evil
 
 
 # -- merge ------------------------------------------------------------------------------------------------------
@@ -199,7 +207,7 @@ def test_merge_moves_offers_fills_blanks_and_keeps_both_histories(conn, planner)
                capacity=[{"kind": "space", "quantity": 60, "unit": "places", "schedule": "Tu 18:00-21:00"},
                          {"kind": "volunteer_time", "quantity": 10, "unit": "hours_per_week"}])
 
-    result = moderation.merge(conn, keep, dupe, planner)
+    result = merges.merge(conn, keep, dupe, planner)
     assert result.offers_moved == 1
     assert set(result.fields_filled) == {"description", "postcode", "contact_email"}
 
@@ -223,15 +231,15 @@ def test_merge_moves_offers_fills_blanks_and_keeps_both_histories(conn, planner)
     first = history(conn, dupe)[0][0]["snapshot"]
     assert first["description"] == "Big hall, small kitchen" and len(first["offers"]) == 2
     # Merged entries are no longer anyone's duplicates, nor in the queue.
-    assert moderation.near_duplicates(conn, keep) == []
-    assert dupe not in [i.id for i in moderation.queue(conn)]
+    assert queue.near_duplicates(conn, keep) == []
+    assert dupe not in [i.id for i in queue.queue(conn)]
 
 
 def test_merge_does_not_copy_a_home_address_into_a_public_entry(conn, planner):
     keep = add(conn, "Knit and Natter", status="published")
     home = add(conn, "Knit and Natter", north_m=30, private_home=True, address="12 Mill Lane", postcode="AV1 2AB",
                audience="Anyone who knits")
-    result = moderation.merge(conn, keep, home, planner)
+    result = merges.merge(conn, keep, home, planner)
     kept = conn.execute("SELECT address, postcode, audience FROM assets WHERE id = %s", (keep,)).fetchone()
     assert kept == {"address": "", "postcode": None, "audience": "Anyone who knits"}
     assert result.fields_filled == ("audience",)
@@ -240,15 +248,15 @@ def test_merge_does_not_copy_a_home_address_into_a_public_entry(conn, planner):
 def test_merge_refusals(conn, planner):
     a, b = add(conn, "Hall"), add(conn, "Hall", north_m=5)
     with pytest.raises(InvalidParameter, match="into itself"):
-        moderation.merge(conn, a, a, planner)
+        merges.merge(conn, a, a, planner)
     with pytest.raises(NotFound):
-        moderation.merge(conn, a, 999, planner)
-    moderation.merge(conn, a, b, planner)
+        merges.merge(conn, a, 999, planner)
+    merges.merge(conn, a, b, planner)
     with pytest.raises(moderation.NotModeratable, match="archived") as exc:
-        moderation.merge(conn, a, b, planner)
+        merges.merge(conn, a, b, planner)
     assert exc.value.status == 409
     with pytest.raises(moderation.NotModeratable):
-        moderation.merge(conn, b, a, planner)
+        merges.merge(conn, b, a, planner)
 
 
 def test_the_edit_link_of_a_merged_entry_says_what_happened(conn, planner):
@@ -261,6 +269,86 @@ def test_the_edit_link_of_a_merged_entry_says_what_happened(conn, planner):
                                                                   (keep,)).fetchone()["st_x"],
                                               "lat": conn.execute("SELECT ST_Y(geom) FROM assets WHERE id = %s",
                                                                   (keep,)).fetchone()["st_y"]}))
-    moderation.merge(conn, keep, made.id, planner)
+    merges.merge(conn, keep, made.id, planner)
     with pytest.raises(NotFound, match="merged"):
         find_by_token(conn, made.edit_token)
+
+
+def test_undo_a_merge_puts_everything_back(conn, planner):
+    keep = add(conn, "Mill Lane Community Centre", status="published",
+               capacity=[{"kind": "space", "quantity": 60, "unit": "places"}])
+    dupe = add(conn, "Mill Lane Community Centre", north_m=20, description="Big hall", contact_email="h@example.org",
+               capacity=[{"kind": "volunteer_time", "quantity": 10, "unit": "hours_per_week"}])
+    before_keep = conn.execute("SELECT description, contact_email FROM assets WHERE id = %s", (keep,)).fetchone()
+    merges.merge(conn, keep, dupe, planner)
+    assert [m.merge_id for m in merges.recent_merges(conn)] == [dupe]
+
+    undone = merges.unmerge(conn, dupe, planner)
+    assert undone.offers_moved == 1 and set(undone.fields_filled) == {"description", "contact_email"}
+    assert conn.execute("SELECT description, contact_email FROM assets WHERE id = %s",
+                        (keep,)).fetchone() == before_keep
+    back = status_of(conn, dupe)
+    assert back["status"] == "pending" and back["merged_into"] is None and back["moderated_by"] is None
+    assert [r["kind"] for r in conn.execute("SELECT kind FROM capacity_offers WHERE asset_id = %s",
+                                            (dupe,))] == ["volunteer_time"]
+    assert dupe in [i.id for i in queue.queue(conn)]
+    assert merges.recent_merges(conn) == []
+    for asset_id in (keep, dupe):
+        assert history(conn, asset_id)[1][-1]["action"] == "unmerge"
+    with pytest.raises(moderation.NotModeratable, match="not merged"):
+        merges.unmerge(conn, dupe, planner)
+
+
+def test_undo_is_refused_once_the_kept_entry_has_changed(conn, planner):
+    keep = add(conn, "Hall", status="published")
+    dupe = add(conn, "Hall", north_m=5, description="Kitchen")
+    merges.merge(conn, keep, dupe, planner)
+    conn.execute("UPDATE assets SET name = 'Hall (renamed)' WHERE id = %s", (keep,))
+    with pytest.raises(Conflict, match="changed since the merge"):
+        merges.unmerge(conn, dupe, planner)
+    assert status_of(conn, dupe)["status"] == "archived"
+
+
+def test_queue_filters_and_sorts(conn):
+    conn.execute("INSERT INTO neighbourhoods (code, name, geom) "
+                 "VALUES ('nb', 'North Bank', ST_Multi(ST_MakeEnvelope(-1.0, 52.7, -0.8, 52.9, 4326)))")
+    old = add(conn, "Zebra Crossing Club")
+    new = add(conn, "Apple Tree Hall", category="library")
+    north = add(conn, "Northern Light", north_m=15_000)
+    conn.execute("UPDATE assets SET created_at = now() - interval '10 days' WHERE id = %s", (old,))
+    conn.execute("UPDATE assets SET source = 'osm' WHERE id = %s", (north,))
+
+    def ids(**f):
+        return [i.id for i in queue.queue(conn, queue.QueueFilter(**f))]
+    assert ids() == [old, new, north]
+    assert ids(sort="newest") == [north, new, old]
+    assert ids(sort="name") == [new, north, old]
+    assert ids(neighbourhood="nb") == [north]
+    assert ids(category="library") == [new]
+    assert ids(source="osm") == [north]
+    assert ids(older_than_days="7") == [old]
+    assert queue.pending_count(conn, queue.QueueFilter(neighbourhood="hg")) == 2
+    facets = queue.facets(conn)
+    assert ("nb", "North Bank", 1) in facets.neighbourhoods and ("osm", 1) in facets.sources
+    with pytest.raises(InvalidParameter):
+        queue.QueueFilter(sort="random")
+
+
+def test_an_edited_entry_shows_what_changed_since_it_was_published(conn, planner):
+    from assetmap.model.contributions import update_by_token
+    made = create_asset(conn, validate(conn, {"name": "Hall", "category": "community_centre", "lon": LON,
+                                              "lat": LAT, "description": "Small",
+                                              "capacity": [{"kind": "space", "quantity": 20, "unit": "places"}]}))
+    moderation.moderate(conn, [made.id], "approve", None, planner)
+    version = conn.execute("SELECT version FROM assets WHERE id = %s", (made.id,)).fetchone()["version"]
+    update_by_token(conn, made.edit_token, validate(conn, {
+        "name": "Big Hall", "category": "community_centre", "lon": LON, "lat": LAT + 100 * M_LAT,
+        "description": "Small", "capacity": [{"kind": "space", "quantity": 40, "unit": "places"}]}), version)
+    [item] = queue.queue(conn)
+    changes = {c.field: c for c in item.changes}
+    assert set(changes) == {"Name", "Location", "Spare capacity"}
+    assert (changes["Name"].before, changes["Name"].after) == ("Hall", "Big Hall")
+    assert changes["Location"].after == "moved 100 m"
+    assert "20" in changes["Spare capacity"].before and "40" in changes["Spare capacity"].after
+    fresh = add(conn, "Never published")
+    assert next(i for i in queue.queue(conn) if i.id == fresh).changes is None

@@ -248,7 +248,7 @@ def test_bulk_decisions(client, db, auth):
     assert "Rejected 2 entries." in html
     assert [status_of(db, i) for i in (a, b, c)] == ["rejected", "pending", "rejected"]
     html = post(client, "/planner/moderation/decide", {"action": "approve"}).get_data(as_text=True)
-    assert "Choose at least one entry." in html
+    assert "Nothing is ticked: tick the entries to approve or reject first." in html
 
 
 def test_a_decision_on_an_entry_changed_meanwhile_is_refused(client, db, auth):
@@ -269,12 +269,67 @@ def test_merge_from_the_queue(client, db, auth):
     auth.sign_in()
     html = client.get("/planner/moderation").get_data(as_text=True)
     assert "Possible duplicates" in html and f'name="keep_id" value="{keep}"' in html
-    html = post(client, "/planner/moderation/merge", {"keep_id": keep, "merge_id": dupe}).get_data(as_text=True)
+    asking = post(client, "/planner/moderation/merge", {"keep_id": keep, "merge_id": dupe}).get_data(as_text=True)
+    assert "Merge “Mill Lane Community Centre” into “Mill Lane Community Centre”?" in asking
+    assert status_of(db, dupe) == "pending"          # asking to merge merges nothing
+    html = post(client, "/planner/moderation/merge",
+                {"keep_id": keep, "merge_id": dupe, "confirm": "yes"}).get_data(as_text=True)
     name = "Mill Lane Community Centre"
     assert (f"Merged “{name}” (entry {dupe}) into “{name}” (entry {keep}): 1 offer moved; filled in description."
             in html)
     assert status_of(db, dupe) == "archived" and status_of(db, keep) == "published"
     assert "Nothing is waiting for moderation." in html
+    assert "Recent merges" in html and f'name="merge_id" value="{dupe}"' in html
+    html = post(client, "/planner/moderation/unmerge", {"merge_id": dupe}).get_data(as_text=True)
+    assert f"Undid the merge of “{name}” (entry {dupe}) into “{name}”: 1 offer moved back." in html
+    assert status_of(db, dupe) == "pending" and "Recent merges" not in html
+
+
+def test_approving_links_to_the_published_entry(client, db, auth):
+    asset = add(db, XSS)
+    auth.sign_in()
+    html = post(client, "/planner/moderation/decide", {"asset_id": asset, "action": "approve"}).get_data(as_text=True)
+    public_id = db.execute("SELECT public_id FROM assets WHERE id = %s", (asset,)).fetchone()["public_id"]
+    assert "Published 1 entry." in html and f'href="/assets/{public_id}"' in html
+    assert XSS not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_filters_sort_and_keep_their_place(client, db, auth):
+    a = add(db, "Alpha Hall", category="library")
+    b = add(db, "Beta Hall", north_m=500)
+    db.execute("UPDATE assets SET source = 'osm' WHERE id = %s", (b,))
+    auth.sign_in()
+    html = client.get("/planner/moderation?category=library").get_data(as_text=True)
+    assert "1 waiting of 2 (filtered)" in html and "Alpha Hall" in html and "Beta Hall" not in html
+    assert '<option value="library" selected>' in html and "Clear the filters" in html
+    html = client.get("/planner/moderation?source=osm&sort=newest").get_data(as_text=True)
+    assert "Beta Hall" in html and "Alpha Hall" not in html
+    assert '<input type="hidden" name="source" value="osm">' in html
+    # A decision returns to the queue as filtered.
+    response = client.post("/planner/moderation/decide", data={
+        "csrf_token": csrf_token(client, "/planner/moderation"), "asset_id": b, "action": "approve",
+        "source": "osm", "sort": "newest"})
+    assert response.status_code == 302 and "source=osm" in response.location and "sort=newest" in response.location
+    assert client.get("/planner/moderation?sort=sideways").status_code == 400
+    html = client.get("/planner/moderation?source=osm").get_data(as_text=True)
+    assert "No entry waiting matches these filters." in html and status_of(db, a) == "pending"
+
+
+def test_the_queue_offers_reasons_and_shows_what_an_edit_changed(client, db, auth):
+    from assetmap.model import moderation as decisions
+    from assetmap.model.contributions import update_by_token
+    made = create_asset(db, validate(db, {"name": "Hall", "category": "community_centre", "lon": LON, "lat": LAT}))
+    decisions.moderate(db, [made.id], "approve", None, users.get_user(db, 1))
+    version = db.execute("SELECT version FROM assets WHERE id = %s", (made.id,)).fetchone()["version"]
+    update_by_token(db, made.edit_token, validate(db, {"name": XSS, "category": "community_centre", "lon": LON,
+                                                        "lat": LAT}), version)
+    auth.sign_in()
+    html = client.get("/planner/moderation").get_data(as_text=True)
+    assert "Changed since it was published" in html
+    assert "<del>Hall</del>" in html and "<ins>&lt;img src=x onerror=alert(1)&gt;</ins>" in html
+    assert '<datalist id="reasons">' in html and 'list="reasons"' in html
+    assert decisions.REJECTION_REASONS[0] in html
+    assert 'data-select-all="bulk"' in html
 
 
 def test_forms_without_csrf_tokens_are_refused(client, db, auth):
