@@ -72,6 +72,17 @@ class Duplicate:
 
 
 @dataclass(frozen=True)
+class SameName:
+    """A live entry with the very same name, further away than a near-duplicate."""
+
+    id: int
+    public_id: uuid.UUID
+    name: str
+    status: str
+    distance_m: float
+
+
+@dataclass(frozen=True)
 class QueuedOffer:
     kind: str
     kind_label: str
@@ -120,6 +131,7 @@ class QueuedAsset:
     duplicates: tuple[Duplicate, ...] = ()
     # None for an entry never published; else the fields that differ from the last published version.
     changes: tuple[Change, ...] | None = None
+    same_name_elsewhere: tuple[SameName, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -190,8 +202,12 @@ def queue(conn: psycopg.Connection, f: QueueFilter | None = None, limit: int = 1
             offers[o.pop("asset_id")].append(QueuedOffer(**o))
         duplicates = _duplicates(cur, ids)
         changes = _changes(cur, ids)
+        same: dict[int, list[SameName]] = {i: [] for i in ids}
+        for row in cur.execute((_SQL / "same_names.sql").read_text(), {"ids": ids, "near": float(NEAR_M)}):
+            same[row.pop("of_id")].append(SameName(**row))
     return [QueuedAsset(**r, offers_count=len(offers[r["id"]]), offers=tuple(offers[r["id"]]),
-                        duplicates=tuple(duplicates[r["id"]]), changes=changes.get(r["id"])) for r in rows]
+                        duplicates=tuple(duplicates[r["id"]]), changes=changes.get(r["id"]),
+                        same_name_elsewhere=tuple(same[r["id"]][:5])) for r in rows]
 
 
 def near_duplicates(conn: psycopg.Connection, asset_id: int) -> list[Duplicate]:

@@ -352,3 +352,14 @@ def test_an_edited_entry_shows_what_changed_since_it_was_published(conn, planner
     assert "20" in changes["Spare capacity"].before and "40" in changes["Spare capacity"].after
     fresh = add(conn, "Never published")
     assert next(i for i in queue.queue(conn) if i.id == fresh).changes is None
+
+
+def test_the_same_name_further_away_is_flagged_but_is_not_a_duplicate(conn):
+    asset = add(conn, "Tuesday Lunch Club")
+    branch = add(conn, " tuesday lunch club", north_m=2000, status="published")
+    add(conn, "Tuesday Lunch Club Extra", north_m=3000, status="published")
+    add(conn, "Tuesday Lunch Club", north_m=4000, status="archived")
+    [item] = [i for i in queue.queue(conn) if i.id == asset]
+    assert [s.id for s in item.same_name_elsewhere] == [branch]
+    assert 1990 < item.same_name_elsewhere[0].distance_m < 2010
+    assert branch not in [d.id for d in item.duplicates]

@@ -354,3 +354,11 @@ def test_the_queue_of_the_demo_town(fresh_demo_db_url):
     assert f"{pending} waiting" in html
     assert html.count('class="queue-item"') == min(pending, planner.PAGE_SIZE)
     assert html.count("L.circleMarker(") == min(pending, planner.PAGE_SIZE)
+
+
+def test_the_queue_warns_of_the_same_name_elsewhere(client, db, auth):
+    add(db, "Knit and Natter")
+    add(db, "Knit and Natter", north_m=3000, status="published")
+    auth.sign_in()
+    html = client.get("/planner/moderation").get_data(as_text=True)
+    assert "The same name is on the map elsewhere" in html and "3.0 km away" in html
