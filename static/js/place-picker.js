@@ -18,6 +18,7 @@
     const results = document.getElementById("place-results");
     const locate = document.getElementById("locate-me");
     const centre = document.getElementById("place-centre");
+    const postcode = document.getElementById("postcode");
     const CLOSE_ZOOM = 17;
     let marker = null;
     let searching = null;
@@ -96,6 +97,8 @@
 
     function pick(result, chosen) {
       results.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(b === chosen)));
+      // A postcode found is the entry's postcode too, unless the resident has typed a different one.
+      if (result.kind === "postcode" && postcode && !postcode.value.trim()) postcode.value = result.label;
       place(L.latLng(result.lat, result.lon),
             "Pin placed at " + result.label + ". Drag it, or tap the map, to put it exactly where the place is.",
             true);
