@@ -1,18 +1,19 @@
 """Reading an asset file (CSV, XLSX, GeoJSON, GeoPackage, Shapefile) into the rows `load_assets` takes.
 
 Columns named like our own export and API (`name`, `category`, `postcode`, `lon`, `lat`, `capacity.0.kind` …) and
-the usual `latitude`/`longitude` need no mapping. Anything else is mapped by a small JSON or TOML file:
+the usual `latitude`/`longitude` need no mapping. Anything else is mapped by a small JSON or TOML file, read and
+checked by `asset_mapping.py` (the format is in docs/importing.md):
 
     {"columns": {"Site name": "name", "Post code": "postcode"},
      "categories": {"Village hall": "community_centre"},
-     "defaults": {"category": "other"}}
+     "defaults": {"category": "other", "capacity.0.kind": "space"},
+     "opening_hours": {"days": {"monday": "Mon", "tuesday": "Tue"}}}
 """
 
 from __future__ import annotations
 
-import json
-import re
-import tomllib
+import csv
+import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,74 +21,29 @@ from typing import Any
 import psycopg
 
 from ..config import Settings
+from .asset_mapping import (
+    CAPACITY,
+    FIELDS,
+    OFFER_FIELDS,
+    MappingError,
+    check_mapping,
+    check_opening_hours,
+    column_targets,
+    load_mapping,
+)
 from .assets import load_assets
-from .read import Record, read_table
+from .read import Record, Table, read_table
 from .report import ImportReport
+from .weekdays import DayError, schedule
 
-FIELDS = ("source_ref", "name", "category", "description", "audience", "accessibility", "organisation", "address",
-          "postcode", "contact_email", "contact_phone", "private_home", "lon", "lat")
-OFFER_FIELDS = ("kind", "quantity", "unit", "schedule", "cost", "audience", "description")
-ALIASES = {"latitude": "lat", "longitude": "lon", "lng": "lon", "long": "lon", "organisation_name": "organisation",
-           "organization": "organisation", "email": "contact_email", "phone": "contact_phone",
-           "is_private_home": "private_home", "id": "source_ref"}
-CAPACITY = re.compile(r"^capacity\.(\d+)\.([a-z_]+)$")
+__all__ = ["FIELDS", "OFFER_FIELDS", "MappingError", "check_mapping", "column_targets", "load_mapping",
+           "asset_rows", "prepare", "import_assets", "read_offers", "template_csv"]
+SHOWN_ROW_NUMBERS = 20   # per note about unreadable opening hours; the rest are counted
 
 
-class MappingError(ValueError):
-    """The mapping file cannot be read or says something we cannot do."""
-
-
-def load_mapping(path: Path | str | None) -> dict[str, dict[str, Any]]:
-    """A mapping file (JSON or TOML) as {"columns": {}, "categories": {}, "defaults": {}}."""
-    mapping: dict[str, Any] = {}
-    if path is not None:
-        path = Path(path)
-        try:
-            if path.suffix.lower() == ".toml":
-                mapping = tomllib.loads(path.read_text(encoding="utf-8"))
-            else:
-                mapping = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise MappingError(f"{path.name}: {exc}") from None
-    return check_mapping(mapping)
-
-
-def check_mapping(mapping: dict) -> dict[str, dict[str, Any]]:
-    """The three sections, each a dict (empty when absent); MappingError on anything else."""
-    unknown = set(mapping) - {"columns", "categories", "defaults"}
-    if unknown:
-        raise MappingError(f"unknown mapping sections {', '.join(sorted(unknown))} "
-                           "(expected columns, categories, defaults)")
-    return {k: dict(mapping.get(k) or {}) for k in ("columns", "categories", "defaults")}
-
-
-def column_targets(columns: list[str], mapping: dict) -> dict[str, str]:
-    """Which field each column of the file feeds: the mapping first, then our own names, then common aliases."""
-    targets = {}
-    aliased = {}
-    for col in columns:
-        if col in mapping["columns"]:
-            targets[col] = mapping["columns"][col]
-            continue
-        key = col.strip().lower()
-        if key in FIELDS or CAPACITY.match(key):
-            targets[col] = key
-        elif ALIASES.get(key) in FIELDS:
-            aliased[col] = ALIASES[key]
-    # A column named exactly as our field wins over an alias of it: our own export has both `id` and `source_ref`.
-    for col, key in aliased.items():
-        if key not in targets.values():
-            targets[col] = key
-    taken = list(targets.values())
-    # Two columns feeding one field (say both "lat" and "latitude") would silently lose one of them.
-    dupes = sorted({t for t in taken if taken.count(t) > 1})
-    if dupes:
-        raise MappingError(f"more than one column feeds {', '.join(dupes)}: map one of them explicitly")
-    return targets
-
-
-def to_fields(record: Record, targets: dict[str, str], mapping: dict) -> dict[str, Any]:
-    """One record as load_assets fields: renamed, defaults filled, category mapped, offers grouped, point read."""
+def to_fields(record: Record, targets: dict[str, str], mapping: dict) -> tuple[dict[str, Any], str | None]:
+    """One record as load_assets fields (renamed, opening hours built, defaults filled, category mapped, offers
+    grouped, point read), and why its opening hours were left out, if they were."""
     fields: dict[str, Any] = {}
     offers: dict[int, dict[str, Any]] = {}
     for col, target in targets.items():
@@ -98,19 +54,58 @@ def to_fields(record: Record, targets: dict[str, str], mapping: dict) -> dict[st
                 offers.setdefault(int(m.group(1)), {})[m.group(2)] = value
         else:
             fields[target] = value
+    unread = None
+    hours = mapping["opening_hours"]
+    if hours:
+        try:
+            text = schedule({day: record.fields.get(col) for day, col in hours["days"].items()})
+        except DayError as exc:
+            unread = str(exc)   # the row keeps everything else: a schedule missing a day would be wrong
+        else:
+            if text is not None:
+                offers.setdefault(hours["offer"], {})["schedule"] = text
     for key, value in mapping["defaults"].items():
-        if fields.get(key) in (None, ""):
+        m = CAPACITY.match(key)
+        if m:
+            # Only offers the row has: a default kind must not invent an offer for a row that gives none.
+            offer = offers.get(int(m.group(1)))
+            if offer is not None and offer.get(m.group(2)) in (None, ""):
+                offer[m.group(2)] = value
+        elif fields.get(key) in (None, ""):
             fields[key] = value
     category = fields.get("category")
-    if category is not None and category in mapping["categories"]:
-        fields["category"] = mapping["categories"][category]
+    if category is not None and str(category) in mapping["categories"]:
+        fields["category"] = mapping["categories"][str(category)]
     if offers:
         fields["capacity"] = [offers[i] for i in sorted(offers)]
     geom = record.geometry
     if geom is not None and not geom.is_empty and fields.get("lon") in (None, "") and fields.get("lat") in (None, ""):
         point = geom if geom.geom_type == "Point" else geom.representative_point()
         fields["lon"], fields["lat"] = point.x, point.y
-    return fields
+    return fields, unread
+
+
+def asset_rows(table: Table, mapping: dict, report: ImportReport) -> list[tuple[int, dict[str, Any]]]:
+    """The table's records as (row_number, fields); notes on the report for unused columns and unread hours."""
+    targets = column_targets(table.columns, mapping)
+    check_opening_hours(table.columns, targets, mapping)
+    used = set(targets) | set((mapping["opening_hours"] or {}).get("days", {}).values())
+    unused = [c for c in table.columns if c not in used]
+    if unused:
+        report.notes.append(f"columns not imported: {', '.join(unused)}")
+    rows = []
+    unread: dict[str, list[int]] = {}
+    for r in table.records:
+        fields, problem = to_fields(r, targets, mapping)
+        if problem:
+            unread.setdefault(problem, []).append(r.row_number)
+        rows.append((r.row_number, fields))
+    for problem, numbers in unread.items():
+        shown = ", ".join(map(str, numbers[:SHOWN_ROW_NUMBERS]))
+        more = f" and {len(numbers) - SHOWN_ROW_NUMBERS} more" if len(numbers) > SHOWN_ROW_NUMBERS else ""
+        report.notes.append(f"opening hours left out of row{'s' if len(numbers) > 1 else ''} {shown}{more} "
+                            f"(the rest of {'each' if len(numbers) > 1 else 'the'} row imported): {problem}")
+    return rows
 
 
 def read_offers(path: Path | str) -> dict[str, list[dict[str, Any]]]:
@@ -128,22 +123,14 @@ def read_offers(path: Path | str) -> dict[str, list[dict[str, Any]]]:
     return offers
 
 
-def import_assets(conn: psycopg.Connection, path: Path | str, *, source: str | None = None,
-                  mapping: dict | Path | str | None = None, offers_path: Path | str | None = None,
-                  pending: bool = False, dry_run: bool = False, progress: Callable[[int], None] | None = None,
-                  settings: Settings | None = None) -> ImportReport:
-    """Import an asset file; published unless pending (staff run imports). Re-importing updates in place."""
-    path = Path(path)
-    source = source or path.stem
+def prepare(path: Path, mapping: dict | Path | str | None, offers_path: Path | str | None,
+            dry_run: bool) -> tuple[ImportReport, list[tuple[int, dict[str, Any]]]]:
+    """The file read and mapped into load_assets rows, with the report that counts them."""
     mapping = check_mapping(mapping) if isinstance(mapping, dict) else load_mapping(mapping)
     table = read_table(path)
     report = ImportReport(kind="assets", source=path.name, dry_run=dry_run, read=len(table.records))
     report.notes += table.notes
-    targets = column_targets(table.columns, mapping)
-    unused = [c for c in table.columns if c not in targets]
-    if unused:
-        report.notes.append(f"columns not imported: {', '.join(unused)}")
-    rows = [(r.row_number, to_fields(r, targets, mapping)) for r in table.records]
+    rows = asset_rows(table, mapping, report)
     if offers_path is not None:
         extra = read_offers(offers_path)
         refs = set()
@@ -155,5 +142,36 @@ def import_assets(conn: psycopg.Connection, path: Path | str, *, source: str | N
         orphans = sum(len(v) for k, v in extra.items() if k not in refs)
         if orphans:
             report.notes.append(f"{orphans} offers in {Path(offers_path).name} name no asset in {path.name}")
-    return load_assets(conn, rows, source=source, report=report, status="pending" if pending else "published",
-                       dry_run=dry_run, settings=settings, progress=progress)
+    return report, rows
+
+
+def import_assets(conn: psycopg.Connection, path: Path | str, *, source: str | None = None,
+                  mapping: dict | Path | str | None = None, offers_path: Path | str | None = None,
+                  pending: bool = False, dry_run: bool = False, progress: Callable[[int], None] | None = None,
+                  settings: Settings | None = None) -> ImportReport:
+    """Import an asset file; published unless pending (staff run imports). Re-importing updates in place."""
+    path = Path(path)
+    report, rows = prepare(path, mapping, offers_path, dry_run)
+    return load_assets(conn, rows, source=source or path.stem, report=report,
+                       status="pending" if pending else "published", dry_run=dry_run, settings=settings,
+                       progress=progress)
+
+TEMPLATE_EXAMPLE = {
+    "source_ref": "hall-1", "name": "Mill Lane Community Hall", "category": "community_centre",
+    "description": "Main hall for 80 and a kitchen; the garden is open in summer.", "audience": "Everyone",
+    "accessibility": "Step-free entrance and an accessible toilet", "organisation": "Mill Lane Residents' Association",
+    "address": "12 Mill Lane", "postcode": "", "contact_email": "bookings@example.org",
+    "contact_phone": "01234 567890", "private_home": "no", "lon": "-1.5491", "lat": "53.8008",
+    "capacity.0.kind": "space", "capacity.0.quantity": "80", "capacity.0.unit": "places",
+    "capacity.0.schedule": "Mo-Fr 09:00-17:00; Sa 10:00-13:00", "capacity.0.cost": "donation",
+    "capacity.0.audience": "Local groups", "capacity.0.description": "The main hall, for meetings and classes",
+}
+
+
+def template_csv() -> str:
+    """A CSV with every column an asset file may have, in our names, and one example row (imports as it is)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=[*FIELDS, *(f"capacity.0.{f}" for f in OFFER_FIELDS)])
+    writer.writeheader()
+    writer.writerow(TEMPLATE_EXAMPLE)
+    return out.getvalue()

@@ -1,19 +1,18 @@
-"""Planners' upload page: the same importers as `assetmap import`, with the same report, from a browser."""
+"""Planners' upload page: the same importers as `assetmap import`, with the same report, from a browser.
+
+Assets without a mapping file go on to the column-matching step (`planner_matching.py`, a blueprint nested in this
+one); with a mapping file, and every other kind, the file is imported at once, as the command line would."""
 
 from __future__ import annotations
 
-import re
-import secrets
 import shutil
 import tempfile
-import time
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePath
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
-from werkzeug.utils import secure_filename
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
 
-from ..errors import InvalidParameter
 from ..ingest.asset_files import import_assets
 from ..ingest.gazetteer import import_gazetteer
 from ..ingest.hsds import import_hsds
@@ -21,10 +20,12 @@ from ..ingest.neighbourhoods import import_neighbourhoods
 from ..ingest.osm import import_osm
 from ..ingest.report import ImportReport
 from ..ingest.service_files import import_services
+from . import planner_matching, uploads
 from .auth import staff_required
 from .db import get_conn
 
 bp = Blueprint("planner_upload", __name__, url_prefix="/planner/data/import", template_folder="templates")
+bp.register_blueprint(planner_matching.bp)
 
 KINDS = {
     "assets": "Community assets (CSV, XLSX, GeoJSON, GeoPackage, zipped Shapefile)",
@@ -35,15 +36,7 @@ KINDS = {
     "osm": "OpenStreetMap extract (Overpass JSON, OSM XML, GeoJSON)",
 }
 GAZETTEER_FORMATS = ("codepoint", "onspd", "csv")
-REJECTS_KEPT_SECONDS = 24 * 3600
-SHOWN_REJECTS = 200
-_REJECTS_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-
-
-def _uploads() -> Path:
-    folder = current_app.config["ASSETMAP"].home / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+SHOWN_REJECTS = planner_matching.SHOWN_REJECTS
 
 
 @bp.after_request
@@ -78,55 +71,46 @@ def run():
         return render_template("planner_upload.html", kinds=KINDS, formats=GAZETTEER_FORMATS, values=values,
                                report=None, errors=errors), 400
 
+    mapping = request.files.get("mapping")
+    if kind == "assets" and not (mapping and mapping.filename):
+        try:
+            kept = uploads.keep(upload, current_user.id)
+        except zipfile.BadZipFile as exc:
+            return render_template("planner_upload.html", kinds=KINDS, formats=GAZETTEER_FORMATS, values=values,
+                                   report=None, errors={"file": f"not a zip file we can open: {exc}"}), 400
+        return redirect(url_for(".matching.match", upload_id=kept.id, pending=values.get("pending")))
     workdir = Path(tempfile.mkdtemp(prefix="assetmap-upload-"))
     try:
-        path = _save(upload, workdir)
-        mapping = request.files.get("mapping")
-        mapping_path = _save(mapping, workdir / "mapping") if mapping and mapping.filename else None
-        report = _import(kind, path, values, mapping_path)
+        path = uploads.save(upload, workdir)
+        mapping_path = uploads.save(mapping, workdir / "mapping") if mapping and mapping.filename else None
+        report = _import(kind, path, values, mapping_path, source=PurePath(uploads.original_name(upload)).stem)
+    except (ValueError, zipfile.BadZipFile) as exc:   # an unreadable file or mapping: say so, keep the choices
+        return render_template("planner_upload.html", kinds=KINDS, formats=GAZETTEER_FORMATS, values=values,
+                               report=None, errors={"file": str(exc)}), 400
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    rejects_id = _keep_rejects(report)
+    rejects_id = uploads.keep_rejects(report)
     return render_template("planner_upload.html", kinds=KINDS, formats=GAZETTEER_FORMATS, values=values,
                            report=report, shown=report.rejected[:SHOWN_REJECTS], rejects_id=rejects_id)
 
 
-def _save(upload, folder: Path) -> Path:
-    """The uploaded file on disk under a safe name; a zip is unpacked and its main file returned."""
-    folder.mkdir(parents=True, exist_ok=True)
-    name = secure_filename(upload.filename) or "upload"
-    path = folder / name
-    upload.save(path)
-    if path.suffix.lower() != ".zip":
-        return path
-    unpacked = folder / (path.stem + "_files")
-    with zipfile.ZipFile(path) as zf:
-        for member in zf.infolist():
-            target = (unpacked / member.filename).resolve()
-            if not target.is_relative_to(unpacked.resolve()):   # a "../" member must not escape the folder
-                raise InvalidParameter("file", "the zip file holds a path outside itself")
-        zf.extractall(unpacked)
-    shapefiles = sorted(unpacked.rglob("*.shp"))
-    if shapefiles:
-        return shapefiles[0]
-    packages = sorted(unpacked.rglob("datapackage.json"))
-    return packages[0].parent if packages else unpacked
+def _import(kind: str, path: Path, values: dict, mapping_path: Path | None, source: str) -> ImportReport:
+    """Run the importer the command line runs, with the app's own settings (and so its geocoder).
 
-
-def _import(kind: str, path: Path, values: dict, mapping_path: Path | None) -> ImportReport:
-    """Run the importer the command line runs, with the app's own settings (and so its geocoder)."""
+    `source` is the file's own name without its extension, as the command line labels it: the name saved on disk
+    is made safe (spaces become underscores), and re-imports from either must update the same rows."""
     conn = get_conn()
     settings = current_app.config["ASSETMAP"]
     dry_run = values.get("dry_run") == "on"
     if kind == "assets":
-        return import_assets(conn, path, mapping=mapping_path, pending=values.get("pending") == "on",
+        return import_assets(conn, path, source=source, mapping=mapping_path, pending=values.get("pending") == "on",
                              dry_run=dry_run, settings=settings)
     if kind == "neighbourhoods":
         return import_neighbourhoods(conn, path, code_field=values["code_field"], name_field=values["name_field"],
                                      population_field=values.get("population_field") or None,
                                      need_field=values.get("need_field") or None, dry_run=dry_run)
     if kind == "services":
-        return import_services(conn, path, dry_run=dry_run, settings=settings)
+        return import_services(conn, path, source=source, dry_run=dry_run, settings=settings)
     if kind == "gazetteer":
         return import_gazetteer(conn, path, fmt=values["format"], dry_run=dry_run)
     if kind == "hsds":
@@ -134,26 +118,10 @@ def _import(kind: str, path: Path, values: dict, mapping_path: Path | None) -> I
     return import_osm(conn, path, dry_run=dry_run, settings=settings)
 
 
-def _keep_rejects(report: ImportReport) -> str | None:
-    """Write the rejects CSV where the report page can link to it for a day; None when nothing was rejected."""
-    folder = _uploads()
-    now = time.time()
-    for old in folder.glob("*.rejects.csv"):
-        if now - old.stat().st_mtime > REJECTS_KEPT_SECONDS:
-            old.unlink(missing_ok=True)
-    if not report.rejected:
-        return None
-    rejects_id = secrets.token_urlsafe(18)
-    report.write_rejects(folder / f"{rejects_id}.rejects.csv")
-    return rejects_id
-
-
 @bp.get("/rejects/<rejects_id>.csv", endpoint="rejects")
 @staff_required("planner", "admin")
 def rejects(rejects_id: str):
-    if not _REJECTS_ID.match(rejects_id):
-        abort(404)
-    path = _uploads() / f"{rejects_id}.rejects.csv"
-    if not path.exists():
+    path = uploads.rejects_path(rejects_id)
+    if path is None:
         abort(404)
     return send_file(path, mimetype="text/csv", as_attachment=True, download_name="rejected-rows.csv")

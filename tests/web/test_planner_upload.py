@@ -1,4 +1,4 @@
-"""The planners' upload page runs the importers and shows their report."""
+"""The planners' upload page runs the importers and shows their report: the same as the command line does."""
 
 import io
 import json
@@ -7,9 +7,11 @@ import zipfile
 
 import psycopg
 import pytest
+from click.testing import CliRunner
 from psycopg.rows import dict_row
 
-from tests.helpers import XSS, add_staff, csrf_token, running_app, sign_in
+from assetmap.cli import main
+from tests.helpers import XSS, add_staff, csrf_token, running_app, scratch_database, sign_in
 
 
 @pytest.fixture
@@ -37,6 +39,19 @@ def upload(client, kind, name, content: bytes, **fields):
     return client.post("/planner/data/import", data=data, content_type="multipart/form-data")
 
 
+def matched(client, response, columns: list[str], action: str = "import", **fields):
+    """Through the matching step of an upload: each column to the field of its own name (as guessed)."""
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = response.headers["Location"]
+    html = client.get(page).get_data(as_text=True)
+    for i, col in enumerate(columns):   # the guesses are what the test submits
+        assert re.search(rf'<select id="col-{i}"[^>]*>(?:(?!</select>).)*<option value="{col}" selected', html, re.S)
+    data = {"csrf_token": csrf_token(client, page), "source": re.search(r'id="source" name="source" value="([^"]*)"',
+                                                                        html).group(1), "action": action,
+            **{f"col-{i}": col for i, col in enumerate(columns)}, **fields}
+    return client.post(page, data=data)
+
+
 def assets_csv(db) -> bytes:
     lon, lat = db.execute("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_PointOnSurface(geom) c FROM neighbourhoods "
                           "ORDER BY code LIMIT 1) x").fetchone().values()
@@ -46,9 +61,12 @@ def assets_csv(db) -> bytes:
             f"Upload Library,library,{lat},{lon},Books\n").encode()
 
 
+COLUMNS = ["name", "category", "lat", "lon", "description"]
+
+
 def test_an_upload_imports_good_rows_and_reports_the_bad_ones(app, db):
     client = signed_in(app)
-    response = upload(client, "assets", "halls.csv", assets_csv(db))
+    response = matched(client, upload(client, "assets", "halls.csv", assets_csv(db)), COLUMNS)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "read 3, inserted 2" in html and "rejected 1" in html
@@ -62,12 +80,94 @@ def test_an_upload_imports_good_rows_and_reports_the_bad_ones(app, db):
     assert app.test_client().get(link).status_code == 302            # not for anonymous visitors
 
 
-def test_a_dry_run_keeps_nothing(app, db):
+def test_a_dry_run_keeps_nothing(app, db, tmp_path):
     client = signed_in(app)
     before = db.execute("SELECT count(*) AS n FROM assets").fetchone()["n"]
-    html = upload(client, "assets", "halls.csv", assets_csv(db), dry_run="on").get_data(as_text=True)
+    html = matched(client, upload(client, "assets", "halls.csv", assets_csv(db)), COLUMNS,
+                   action="check").get_data(as_text=True)
     assert "would insert 2" in html
+    mapping = (io.BytesIO(b'{"columns": {"description": null}}'), "m.json")
+    html = upload(client, "assets", "halls.csv", assets_csv(db), dry_run="on", mapping=mapping).get_data(as_text=True)
+    assert "would insert 2" in html and "columns not imported: description" in html
     assert db.execute("SELECT count(*) AS n FROM assets").fetchone()["n"] == before
+
+
+def test_a_bad_mapping_file_is_said_in_words_and_the_choices_kept(app, db):
+    client = signed_in(app)
+    mapping = (io.BytesIO(b'{"columns": {"name": "nmae"}}'), "m.json")
+    response = upload(client, "assets", "halls.csv", assets_csv(db), mapping=mapping, pending="on")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "columns mapped to no field of ours: &#39;name&#39; → &#39;nmae&#39;" in html
+    assert 'id="pending" name="pending" checked' in html and 'value="assets" checked' in html
+
+
+# -- the same file, the same result, from the page and from the command line ---------------------------------------
+
+# Two neighbourhoods and three postcodes: one in each neighbourhood, one in neither; a fourth postcode is unknown.
+GAZETTEER = """
+INSERT INTO neighbourhoods (code, name, geom) VALUES
+    ('W', 'West', ST_Multi(ST_MakeEnvelope(-0.20, 51.50, -0.14, 51.60, 4326))),
+    ('E', 'East', ST_Multi(ST_MakeEnvelope(-0.14, 51.50, -0.08, 51.60, 4326)));
+INSERT INTO gazetteer (kind, name, normalised, geom, source) VALUES
+    ('postcode', 'NW3 3NR', 'NW3 3NR', ST_SetSRID(ST_MakePoint(-0.172809, 51.54353), 4326), 'test'),
+    ('postcode', 'NW1 1BD', 'NW1 1BD', ST_SetSRID(ST_MakePoint(-0.137769, 51.534248), 4326), 'test'),
+    ('postcode', 'E1 6AN', 'E1 6AN', ST_SetSRID(ST_MakePoint(-0.0729, 51.5205), 4326), 'test');
+"""
+POSTCODES_ONLY = (b"name,category,postcode\n"
+                  b"Belsize Library,library,nw33nr\n"
+                  b"Camden Town Hall,community_centre,NW1 1BD\n"
+                  b"Spitalfields Hall,community_centre,E1 6AN\n"
+                  b"Nowhere Hall,community_centre,ZZ9 9ZZ\n")
+
+
+def imported(url):
+    with psycopg.connect(url) as conn:
+        return conn.execute("""
+            SELECT a.name, a.source, a.postcode, round(ST_X(a.geom)::numeric, 6), round(ST_Y(a.geom)::numeric, 6),
+                   n.code
+              FROM assets a LEFT JOIN neighbourhoods n ON n.id = a.neighbourhood_id
+             ORDER BY a.name""").fetchall()
+
+
+@pytest.mark.parametrize("way", ["matching step", "mapping file"])
+def test_the_same_file_imports_alike_from_the_page_and_the_command_line(admin_url, template_db, tmp_path, monkeypatch,
+                                                                        way):
+    """Postcodes only: both geocode them with the same gazetteer, label the data set by the same name (the file's
+    own, with its space), and reject the same row for the same reason."""
+    name = "camden halls.csv"
+    with scratch_database(admin_url, template_db) as web_url, scratch_database(admin_url, template_db) as cli_url:
+        for url in (web_url, cli_url):
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(GAZETTEER)
+        with psycopg.connect(web_url, autocommit=True) as conn:
+            add_staff(conn)
+        with running_app(web_url, home=tmp_path / "home") as app:
+            client = signed_in(app)
+            if way == "matching step":
+                response = matched(client, upload(client, "assets", name, POSTCODES_ONLY),
+                                   ["name", "category", "postcode"])
+            else:
+                mapping = (io.BytesIO(b"{}"), "mapping.json")
+                response = upload(client, "assets", name, POSTCODES_ONLY, mapping=mapping)
+            web = response.get_data(as_text=True)
+        path = tmp_path / name
+        path.write_bytes(POSTCODES_ONLY)
+        monkeypatch.setenv("DATABASE_URL", cli_url)
+        (tmp_path / "m.json").write_text("{}")
+        mapping_option = ["--mapping", str(tmp_path / "m.json")] if way == "mapping file" else []
+        args = ["import", "assets", str(path), *mapping_option]
+        cli = CliRunner().invoke(main, args)
+        assert cli.exit_code == 0, cli.output
+
+        counts = "read 4, inserted 3, updated 0, rejected 1"
+        assert counts in web and counts in cli.output
+        assert "could not geocode postcode ZZ9 9ZZ" in web
+        assert "could not geocode postcode ZZ9 9ZZ" in (tmp_path / "camden halls.rejects.csv").read_text()
+        assert imported(web_url) == imported(cli_url)
+        assert [(r[0], r[1], r[5]) for r in imported(web_url)] == [
+            ("Belsize Library", "camden halls", "W"), ("Camden Town Hall", "camden halls", "E"),
+            ("Spitalfields Hall", "camden halls", None)]
 
 
 def test_neighbourhoods_need_their_fields_and_a_zipped_hsds_package_is_read(app, db, tmp_path):
