@@ -37,8 +37,8 @@ def round_trip(url, path, mapping=None):
 
 def test_internal_csv_round_trip_with_id_set_aside(fresh_demo_db_url, tmp_path):
     # The internal export has both `id` (the public_id) and `source_ref`; the importer reads `id` as an alias of
-    # source_ref, so this mapping sends `id` nowhere it is used.
-    round_trip(fresh_demo_db_url, tmp_path / "assets.csv", mapping={"columns": {"id": "public_id"}})
+    # source_ref, so this mapping leaves `id` out (null: "do not import this column").
+    round_trip(fresh_demo_db_url, tmp_path / "assets.csv", mapping={"columns": {"id": None}})
 
 
 def test_internal_csv_round_trip(fresh_demo_db_url, tmp_path):
