@@ -11,17 +11,21 @@ from psycopg import sql
 
 from .config import project_root
 
-# table → columns besides code, in the order their files are synced (units before the kinds that name one).
+# table → columns besides code, in the order their files are synced (units before the kinds that name one, groups
+# before their categories).
 VOCABULARIES: dict[str, tuple[str, ...]] = {
     "units": ("label", "description", "singular", "plural", "max_quantity", "sort_order"),
     "costs": ("label", "description", "sort_order"),
-    "categories": ("label", "description", "colour", "icon", "sort_order"),
+    "category_groups": ("label", "description", "colour", "shape", "sort_order"),
+    "categories": ("label", "description", "group_code", "icon", "sort_order"),
     "capacity_kinds": ("label", "description", "default_unit", "sort_order"),
     "themes": ("label", "description", "sort_order"),
     "client_groups": ("label", "description", "sort_order"),
 }
 _NUMBERS = {"sort_order": int, "max_quantity": float}
-_NULLABLE = {"default_unit"}   # a foreign key: empty in the file means none
+_NULLABLE = {"default_unit", "group_code"}   # foreign keys: empty in the file means none
+# Columns a table has that its file does not: a category's colour is its group's, set by sync().
+_DERIVED = {"categories": ("colour",)}
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,9 @@ class Term:
     label: str
     description: str = ""
     sort_order: int = 0
-    colour: str | None = None          # categories: marker and legend colour
+    colour: str | None = None          # category groups, and categories (their group's): marker and legend colour
+    shape: str | None = None           # category groups: marker and legend shape (a symbol on the map page)
+    group_code: str | None = None      # categories: the group that gives them colour and shape
     icon: str | None = None            # categories: Font Awesome icon name
     singular: str | None = None        # units: "hour a week", read after a quantity of 1
     plural: str | None = None          # units: "hours a week"
@@ -52,6 +58,9 @@ def read_terms(name: str, folder: Path | None = None) -> list[Term]:
     """A vocabulary as its file in data/ has it, in display order (for code that runs without a database)."""
     columns = ("code", *VOCABULARIES[name])
     terms = [Term(**{c: _value(c, r.get(c)) for c in columns}) for r in read_file(name, folder)]
+    if name == "categories":
+        colours = {g.code: g.colour for g in read_terms("category_groups", folder)}
+        terms = [replace(t, colour=colours.get(t.group_code)) for t in terms]
     return sorted(terms, key=lambda t: (t.sort_order, t.label))
 
 
@@ -71,6 +80,10 @@ def sync(conn: psycopg.Connection, folder: Path | None = None) -> dict[str, int]
             with conn.cursor() as cur:
                 cur.executemany(stmt, [tuple(_value(c, r.get(c)) for c in cols) for r in rows])
             counts[table] = len(rows)
+        # The palette lives once, in the groups' file; a category's colour is its group's.
+        conn.execute("""
+            UPDATE categories c SET colour = g.colour FROM category_groups g
+             WHERE g.code = c.group_code AND c.colour IS DISTINCT FROM g.colour""")
     return counts
 
 
@@ -85,7 +98,7 @@ def load(conn: psycopg.Connection, table: str) -> list[Term]:
     """A vocabulary as stored in the database, in display order."""
     if table not in VOCABULARIES:
         raise KeyError(table)
-    cols = ("code", *VOCABULARIES[table])
+    cols = ("code", *VOCABULARIES[table], *_DERIVED.get(table, ()))
     rows = conn.execute(
         sql.SQL("SELECT {cols} FROM {t} ORDER BY sort_order, label").format(
             cols=sql.SQL(", ").join(map(sql.Identifier, cols)), t=sql.Identifier(table))).fetchall()

@@ -8,6 +8,8 @@ database, and as a ratio to it; each timing is the best of `--repeat` runs.
   PostgreSQL).
 - API page: GET /api/v1/assets (1000 features with capacity offers, bbox of the town centre), against a bare
   query fetching the same rows' ids and ST_AsGeoJSON points.
+- page bytes (bench/page_bytes.py): `/` on a phone in Chromium, first and repeat visit, against the first visit
+  uncompressed; and the map's /api/v1/assets requests on load and after zooming in and back out.
 """
 
 from __future__ import annotations
@@ -109,6 +111,8 @@ def main() -> None:
 
     from bench.geocode import run as run_geocode
     from bench.imports import run as run_imports
+    from bench.page_bytes import run as run_page_bytes
+    results["page_bytes"] = run_page_bytes(admin)
     results["imports"] = run_imports(admin)
     with psycopg.connect(admin, autocommit=True) as c:
         c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -130,6 +134,15 @@ def main() -> None:
           f"points {d['baseline_bare_copy_s']} s; ratio {d['ratio_to_baseline']}x")
     print(f"API page: {a['features']} features in {a['seconds'] * 1000:.1f} ms; bare bbox query "
           f"{a['baseline_bare_query_s'] * 1000:.1f} ms; ratio {a['ratio_to_baseline']}x")
+    b = results["page_bytes"]
+    if "skipped" in b:
+        print("page bytes: skipped,", b["skipped"])
+    else:
+        print(f"/ on a phone: first visit {b['first_visit_bytes']:,} bytes in {b['first_visit_requests']} requests, "
+              f"repeat visit {b['repeat_visit_bytes']:,} bytes in {b['repeat_visit_requests']}; uncompressed first "
+              f"visit {b['baseline_uncompressed_first_visit_bytes']:,}; ratio {b['ratio_to_baseline']}; "
+              f"/api/v1/assets requests on load {b['api_requests_on_load']}, after zooming in and back out "
+              f"{b['api_requests_after_zoom_in_and_out']}")
     print("imports:", json.dumps(results["imports"], indent=1))
     print("geocoding:", json.dumps(results["geocode"], indent=1))
 

@@ -134,3 +134,12 @@ class AuthActions:
     def sign_out(self, page: str = "/planner/moderation"):
         """Sign out with the CSRF token of `page` (a page only a signed-in user sees), following the redirect."""
         return self.client.post("/sign-out", data={"csrf_token": csrf_token(self.client, page)}, follow_redirects=True)
+
+
+def sign_in_page(page, base_url: str, email: str = "pat@example.org", password: str = PASSWORD) -> None:
+    """Sign in through the real form in a browser page; waits for the staff page it lands on."""
+    page.goto(base_url + "/sign-in")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/planner/**")

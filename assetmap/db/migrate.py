@@ -14,6 +14,8 @@ from importlib import resources
 
 import psycopg
 
+from .. import schedules
+
 # Any constant works; it only has to be the same for every process migrating this database.
 MIGRATION_LOCK_KEY = 0x61737365746D6170  # "assetmap" in ASCII, as a bigint
 
@@ -103,6 +105,11 @@ def migrate(conn: psycopg.Connection, log=print) -> list[Migration]:
                     "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
                     (m.version, m.name, m.checksum))
             log(f"applied {m.filename}")
+        # Words the SQL cannot make (schedules in words, migration 0008) are brought up to date on every run, so a
+        # change to their wording reaches stored rows without a migration of its own.
+        worded = schedules.refresh_words(conn)
+        if worded:
+            log(f"schedules in words: {worded} offers updated")
         return todo
     finally:
         conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))

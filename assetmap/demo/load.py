@@ -7,6 +7,7 @@ import psycopg
 import shapely
 from psycopg import sql
 
+from .. import schedules
 from ..ingest.staging import stage
 from .generate import DemoTown, generate_town
 
@@ -180,11 +181,14 @@ def _assets(cur: psycopg.Cursor, frame: pd.DataFrame) -> int:
 
 def _offers(cur: psycopg.Cursor, frame: pd.DataFrame) -> int:
     cols = {"asset_ref": "text", "kind": "text", "description": "text", "quantity": "numeric", "unit": "text",
-            "schedule": "text", "audience": "text", "cost": "text", "status": "text"}
+            "schedule": "text", "schedule_text": "text", "audience": "text", "cost": "text", "status": "text"}
+    frame = frame.assign(schedule_text=[schedules.words(s) for s in _values(frame, "schedule")])
     _stage(cur, "demo_stage_offers", cols, _frame_rows(frame, cols))
     return _insert(cur, "demo_stage_offers", """
-        INSERT INTO capacity_offers (asset_id, kind, description, quantity, unit, schedule, audience, cost, status)
-        SELECT a.id, s.kind, s.description, s.quantity, s.unit, s.schedule, s.audience, s.cost, s.status
+        INSERT INTO capacity_offers (asset_id, kind, description, quantity, unit, schedule, schedule_text, audience,
+                                     cost, status)
+        SELECT a.id, s.kind, s.description, s.quantity, s.unit, s.schedule, s.schedule_text, s.audience, s.cost,
+               s.status
           FROM demo_stage_offers s
           JOIN assets a ON a.source = %(s)s AND a.source_ref = s.asset_ref
          ORDER BY s.ord""")

@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from .. import schedules
 from ..config import Settings
 from ..model import audit
 from ..model.submission import AssetSubmission, ValidationFailed, validate_submission, vocabularies
@@ -28,7 +29,8 @@ ASSET_COLUMNS = {"ord": "bigint", "source_ref": "text", "name": "text", "categor
                  "postcode": "text", "contact_email": "text", "contact_phone": "text", "is_private_home": "boolean",
                  "lon": "float8", "lat": "float8"}
 OFFER_COLUMNS = {"source_ref": "text", "ord": "bigint", "kind": "text", "quantity": "numeric", "unit": "text",
-                 "schedule": "text", "cost": "text", "audience": "text", "description": "text"}
+                 "schedule": "text", "schedule_text": "text", "cost": "text", "audience": "text",
+                 "description": "text"}
 
 
 def load_assets(conn: psycopg.Connection, rows: Iterable[tuple[int, dict[str, Any]]], *, source: str,
@@ -102,7 +104,8 @@ def _upsert(cur: psycopg.Cursor, valid: list[tuple[int, str, AssetSubmission]], 
         (n, ref, s.name, s.category, s.description, s.audience, s.accessibility, s.organisation, s.address,
          s.postcode, s.contact_email, s.contact_phone, s.private_home, s.lon, s.lat) for n, ref, s in valid))
     stage(cur, "import_offers", OFFER_COLUMNS, (
-        (ref, i, o.kind, o.quantity, o.unit, o.schedule, o.cost, o.audience, o.description)
+        (ref, i, o.kind, o.quantity, o.unit, o.schedule, schedules.words(o.schedule), o.cost, o.audience,
+         o.description)
         for _, ref, s in valid for i, o in enumerate(s.offers)))
     cur.execute("CREATE TEMP TABLE import_done (id bigint PRIMARY KEY, source_ref text, inserted boolean) "
                 "ON COMMIT DROP")
@@ -131,8 +134,9 @@ def _upsert(cur: psycopg.Cursor, valid: list[tuple[int, str, AssetSubmission]], 
     cur.execute("ANALYZE import_done")
     cur.execute("DELETE FROM capacity_offers o USING import_done d WHERE o.asset_id = d.id")
     cur.execute("""
-        INSERT INTO capacity_offers (asset_id, kind, quantity, unit, schedule, cost, audience, description)
-        SELECT d.id, s.kind, s.quantity, s.unit, s.schedule, s.cost, s.audience, s.description
+        INSERT INTO capacity_offers (asset_id, kind, quantity, unit, schedule, schedule_text, cost, audience,
+                                     description)
+        SELECT d.id, s.kind, s.quantity, s.unit, s.schedule, s.schedule_text, s.cost, s.audience, s.description
           FROM import_offers s JOIN import_done d USING (source_ref)
          ORDER BY d.id, s.ord""")
     _versions(cur, f"import:{source}")

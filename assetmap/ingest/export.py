@@ -60,8 +60,9 @@ _ASSET_PUBLIC = (("id", "str"), ("name", "str"), ("category", "str"), ("descript
 _ASSET_INTERNAL = (("status", "str"), ("contact_email", "str"), ("contact_phone", "str"),
                    ("is_private_home", "bool"), ("source", "str"), ("source_ref", "str"), ("version", "int"))
 
+# `schedule` is the opening_hours text for machines; `schedule_text` says it in words for people (migration 0008).
 _OFFER_PUBLIC = (("asset_id", "str"), ("kind", "str"), ("quantity", "float"), ("unit", "str"), ("schedule", "str"),
-                 ("cost", "str"), ("audience", "str"), ("description", "str"))
+                 ("schedule_text", "str"), ("cost", "str"), ("audience", "str"), ("description", "str"))
 _OFFER_INTERNAL = (("status", "str"), ("valid_from", "date"), ("valid_to", "date"), ("version", "int"))
 
 
@@ -102,8 +103,8 @@ def _capacity_layer(fmt: str, internal: bool, with_geometry: bool = True) -> Lay
           FROM {offers} c
           JOIN {assets} a ON a.id = c.asset_id
          ORDER BY a.id, c.id""").format(
-        columns=_columns("a.public_id::text", "c.kind", "c.quantity::float8", "c.unit", "c.schedule", "c.cost",
-                         "c.audience", "c.description", *extra),
+        columns=_columns("a.public_id::text", "c.kind", "c.quantity::float8", "c.unit", "c.schedule",
+                         "c.schedule_text", "c.cost", "c.audience", "c.description", *extra),
         geom=_geom(fmt, "a.geom") if with_geometry else sql.SQL("NULL"),
         offers=sql.Identifier(offers), assets=sql.Identifier(assets))
     return Layer("capacity", _OFFER_PUBLIC + (_OFFER_INTERNAL if internal else ()), query,

@@ -101,7 +101,8 @@ class CapacityOffer:
     description: str
     quantity: float | None
     unit: str | None
-    schedule: str | None
+    schedule: str | None         # opening_hours text, for machines
+    schedule_text: str | None    # the same in words, for people (migration 0008)
     audience: str
     cost: str
 
@@ -140,21 +141,30 @@ def get_public_asset(conn: psycopg.Connection, public_id: uuid.UUID) -> PublicAs
                           (public_id,)).fetchone()
         if row is None:
             return None
-        offers = cur.execute("""
-            SELECT c.kind, k.label AS kind_label, c.description, c.quantity::float8 AS quantity, c.unit,
-                   c.schedule, c.audience, c.cost
-              FROM public_capacity_offers c
-              JOIN capacity_kinds k ON k.code = c.kind
-             WHERE c.asset_id = %s
-             ORDER BY k.sort_order, c.id
-        """, (row["id"],)).fetchall()
-    row.pop("id")
-    return PublicAsset(**row, offers=tuple(CapacityOffer(**o) for o in offers))
+        offers = _offers(cur, [row["id"]])
+    asset_id = row.pop("id")
+    return PublicAsset(**row, offers=offers.get(asset_id, ()))
+
+
+def _offers(cur: psycopg.Cursor, asset_ids: list[int]) -> dict[int, tuple[CapacityOffer, ...]]:
+    """The active public offers of these assets, by asset id, in display order."""
+    rows = cur.execute("""
+        SELECT c.asset_id, c.kind, k.label AS kind_label, c.description, c.quantity::float8 AS quantity, c.unit,
+               c.schedule, c.schedule_text, c.audience, c.cost
+          FROM public_capacity_offers c
+          JOIN capacity_kinds k ON k.code = c.kind
+         WHERE c.asset_id = ANY(%s)
+         ORDER BY c.asset_id, k.sort_order, c.id
+    """, (asset_ids,)).fetchall()
+    found: dict[int, list[CapacityOffer]] = {}
+    for r in rows:
+        found.setdefault(r.pop("asset_id"), []).append(CapacityOffer(**r))
+    return {k: tuple(v) for k, v in found.items()}
 
 
 @dataclass(frozen=True)
 class AssetPage:
-    assets: list[PublicAsset]     # without offers; `offer_counts` gives how many each has
+    assets: list[PublicAsset]     # with their offers; `offer_counts` gives how many each has
     offer_counts: dict
     total: int
 
@@ -173,12 +183,13 @@ def list_public_assets(conn: psycopg.Connection, *, categories: list[str] | None
              WHERE {where}
              ORDER BY a.neighbourhood_name NULLS LAST, a.name, a.id
              LIMIT %(limit)s OFFSET %(offset)s""").format(columns=_ASSET_COLUMNS, where=where), params).fetchall()
+        offers = _offers(cur, [r["id"] for r in rows])
     counts = {}
     assets = []
     for r in rows:
-        r.pop("id")
         counts[r["public_id"]] = r.pop("offer_count")
-        assets.append(PublicAsset(**r))
+        asset_id = r.pop("id")
+        assets.append(PublicAsset(**r, offers=offers.get(asset_id, ())))
     return AssetPage(assets, counts, total)
 
 

@@ -16,6 +16,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from .. import schedules
 from ..errors import AssetMapError, NotFound
 from . import audit
 from .submission import AssetSubmission, Offer
@@ -66,9 +67,10 @@ def record(cur: psycopg.Cursor, *, actor: str, action: str, asset_id: int, befor
 
 def _insert_offers(cur: psycopg.Cursor, asset_id: int, offers: tuple[Offer, ...]) -> None:
     cur.executemany(
-        "INSERT INTO capacity_offers (asset_id, kind, quantity, unit, schedule, cost, audience, description) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-        [(asset_id, o.kind, o.quantity, o.unit, o.schedule, o.cost, o.audience, o.description) for o in offers])
+        "INSERT INTO capacity_offers (asset_id, kind, quantity, unit, schedule, schedule_text, cost, audience, "
+        "description) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        [(asset_id, o.kind, o.quantity, o.unit, o.schedule, schedules.words(o.schedule), o.cost, o.audience,
+          o.description) for o in offers])
 
 
 def _asset_values(sub: AssetSubmission) -> dict:

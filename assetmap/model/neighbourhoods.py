@@ -7,7 +7,8 @@ from psycopg.rows import tuple_row
 
 
 def feature_collection(conn: psycopg.Connection) -> str:
-    """Every neighbourhood as GeoJSON text, with the number of published assets in each."""
+    """Every neighbourhood as GeoJSON text, with its published assets, the assets among them offering spare
+    capacity and their offers, each also per 1,000 residents (null where the population is unknown)."""
     with conn.cursor(row_factory=tuple_row) as cur:
         return cur.execute("""
             SELECT json_build_object(
@@ -21,11 +22,21 @@ def feature_collection(conn: psycopg.Connection) -> str:
                                'name', n.name,
                                'population', n.population,
                                'need_score', n.need_score,
-                               'published_assets', coalesce(c.n, 0))
+                               'published_assets', coalesce(c.assets, 0),
+                               'assets_with_capacity', coalesce(c.offering, 0),
+                               'capacity_offers', coalesce(c.offers, 0),
+                               'assets_per_1000', round(1000.0 * coalesce(c.assets, 0) / nullif(n.population, 0), 2),
+                               'capacity_offers_per_1000',
+                                   round(1000.0 * coalesce(c.offers, 0) / nullif(n.population, 0), 2))
                        ) ORDER BY n.code), '[]'::json)
                    )::text
               FROM neighbourhoods n
-              LEFT JOIN (SELECT neighbourhood_id, count(*) AS n FROM public_assets GROUP BY 1) c
+              -- An asset's neighbourhood is the polygon covering its exact point (derived by a trigger, 0001).
+              LEFT JOIN (SELECT a.neighbourhood_id, count(DISTINCT a.id) AS assets,
+                                count(DISTINCT o.asset_id) AS offering, count(o.id) AS offers
+                           FROM public_assets a
+                           LEFT JOIN public_capacity_offers o ON o.asset_id = a.id
+                          GROUP BY 1) c
                      ON c.neighbourhood_id = n.id
         """).fetchone()[0]
 

@@ -16,11 +16,11 @@ from typing import Any
 
 import psycopg
 from email_validator import EmailNotValidError, validate_email
-from opening_hours import OpeningHours
 from psycopg.rows import tuple_row
 
 from .. import vocab
 from ..errors import AssetMapError
+from ..schedule_problems import problem as schedule_problem
 
 MAX_OFFERS = 20
 LIMITS = {"name": 200, "description": 5000, "audience": 1000, "accessibility": 2000, "organisation": 200,
@@ -131,12 +131,12 @@ def _boolean(value: Any) -> bool:
 
 
 def validate_schedule(raw: str) -> str:
-    """An OSM opening_hours string that parses, or ValueError with the parser's complaint."""
+    """An OSM opening_hours string that parses, or ValueError saying in words what is wrong with it (never the
+    parser's own message, which names its grammar rules)."""
     text = raw.strip()
-    try:
-        OpeningHours(text)
-    except Exception as exc:   # the library raises its own SyntaxError type
-        raise ValueError(f"this is not a schedule we understand ({str(exc).splitlines()[0][:120]})") from None
+    wrong = schedule_problem(text)
+    if wrong:
+        raise ValueError(wrong)
     return text
 
 

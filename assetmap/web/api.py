@@ -33,6 +33,14 @@ def _geojson(text: str) -> Response:
     return Response(text, mimetype=GEOJSON)
 
 
+def _revalidated(response: Response) -> Response:
+    """Published data may change at any moment, so a browser asks again each time, but with an ETag it gets a
+    304 and no body when nothing changed: a repeat visit to the map costs a few hundred bytes, not the features."""
+    response.add_etag()
+    response.cache_control.no_cache = True
+    return response.make_conditional(request)
+
+
 @bp.get("/assets")
 def list_assets():
     """Published assets with their capacity offers, as a GeoJSON FeatureCollection, one page at a time."""
@@ -60,20 +68,22 @@ def list_assets():
     response = _geojson(head[:-1] + ', "features": ' + page.features_json + "}")
     if links:
         response.headers["Link"] = f'<{links[0]["href"]}>; rel="next"'
-    return response
+    return _revalidated(response)
 
 
 @bp.get("/neighbourhoods")
 def list_neighbourhoods():
-    """Every neighbourhood with population, need score and its number of published assets."""
-    return _geojson(neighbourhoods.feature_collection(get_conn()))
+    """Every neighbourhood with population, need score, its published assets and spare-capacity offers, and
+    both per 1,000 residents."""
+    return _revalidated(_geojson(neighbourhoods.feature_collection(get_conn())))
 
 
 @bp.get("/categories")
 def list_categories():
-    """The asset category vocabulary, in display order (labels, colours and icons for legends)."""
-    terms = vocab.load(get_conn(), "categories")
-    return {"categories": [t.__dict__ for t in terms]}
+    """The asset category vocabulary and its groups, in display order (labels, colours, shapes for legends)."""
+    conn = get_conn()
+    return {"categories": [t.__dict__ for t in vocab.load(conn, "categories")],
+            "groups": [t.__dict__ for t in vocab.load(conn, "category_groups")]}
 
 
 def _json_body() -> dict:

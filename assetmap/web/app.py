@@ -17,6 +17,7 @@ from . import (
     admin,
     api,
     auth,
+    compression,
     contribute,
     db,
     errors,
@@ -54,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(module.bp)
     auth.init_app(app)
     security.init_app(app, exempt_blueprints=(api.bp,))
+    compression.init_app(app)
     errors.init_app(app)
     return app
 

@@ -25,7 +25,7 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
-from .. import ratelimit
+from .. import ratelimit, schedules
 from ..geocode.gazetteer import GazetteerGeocoder
 from ..maps import picker_map
 from ..model import contributions, neighbourhoods, submission
@@ -38,6 +38,9 @@ from .vendor import vendor_url
 log = logging.getLogger(__name__)
 
 bp = Blueprint("contribute", __name__, template_folder="templates")
+# The form's day picker says a typed schedule is "more detailed than it can show" only when the schedule parses:
+# the form gives it the words (empty for text that is not a schedule) in a data attribute.
+bp.add_app_template_filter(schedules.checked_words, "schedule_words")
 
 ASSET_INPUTS = ("name", "category", "description", "audience", "accessibility", "organisation", "address",
                 "postcode", "contact_email", "contact_phone", "lon", "lat", "place_query")

@@ -14,17 +14,15 @@ from ..errors import InvalidParameter, NotFound
 from ..maps import public_map
 from ..model import assets, listing, neighbourhoods
 from ..validate import parse_codes, parse_int
-from . import terms
+from . import fingerprints, terms
 from .db import get_conn
 from .vendor import vendor_url
 
 bp = Blueprint("public", __name__, template_folder="templates")
 
 PAGE_SIZE = 50
-# Static URLs carry ?v=<file mtime>, so they may be cached for long; a changed file gets a new URL.
-VERSIONED_MAX_AGE = 365 * 24 * 3600
+# Static URLs carry ?v=<content hash> and are cached for a year (see fingerprints); others for an hour.
 UNVERSIONED_MAX_AGE = 3600
-
 
 
 def static_folder():
@@ -32,17 +30,21 @@ def static_folder():
 
 
 def static_url(filename: str) -> str:
-    """URL of one of our static files, versioned by its modification time."""
-    try:
-        version = int((static_folder() / filename).stat().st_mtime)
-    except OSError:
-        version = None
-    return url_for("public.static_file", filename=filename, v=version)
+    """URL of one of our static files, with the hash of its content."""
+    return url_for("public.static_file", filename=filename, v=fingerprints.of(static_folder() / filename))
 
 
 @bp.app_context_processor
 def _template_helpers():
     return {"static_url": static_url}
+
+
+@bp.after_request
+def _html_is_not_kept(response):
+    # Pages name the current hashes of their scripts and styles: a browser must not keep a page past a deploy.
+    if response.mimetype == "text/html" and "Cache-Control" not in response.headers:
+        response.cache_control.no_cache = True
+    return response
 
 
 @bp.app_template_filter("quantity")
@@ -71,6 +73,7 @@ def map_page():
     the_map = public_map.build(neighbourhoods.extent(conn), tiles=settings.tiles,
                                tiles_attribution=settings.tiles_attribution, vendor_url=vendor_url)
     return render_template("index.html", the_map=the_map, categories=terms.terms("categories"),
+                           groups=terms.terms("category_groups"),
                            capacity_kinds={t.code: t.label for t in terms.terms("capacity_kinds")},
                            units=terms.unit_words())
 
@@ -121,12 +124,7 @@ def asset_page(public_id: uuid.UUID):
 @bp.get("/static/<path:filename>")
 def static_file(filename: str):
     """Our own CSS, JS and images from <project>/static (the app has no Flask static folder)."""
-    versioned = bool(request.args.get("v"))
-    response = send_from_directory(static_folder(), filename,
-                                   max_age=VERSIONED_MAX_AGE if versioned else UNVERSIONED_MAX_AGE)
-    response.cache_control.public = True
-    response.cache_control.immutable = versioned
-    return response
+    return fingerprints.send(static_folder(), filename, request.args.get("v"), UNVERSIONED_MAX_AGE)
 
 
 @bp.get("/favicon.ico")

@@ -2,6 +2,8 @@
 
 Only the packages package.json lists under `dependencies` are served (read once, when the app is built), so
 whatever else npm put in node_modules stays private. Files are served as the packages ship them: no build step.
+URLs carry the hash of the file's content, like our own static files (see fingerprints), not the package's version:
+a file that `npm ci` changed without a version change (a patched package) still gets a new URL.
 """
 
 from __future__ import annotations
@@ -11,17 +13,16 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, request, send_from_directory, url_for
+from flask import Blueprint, abort, current_app, request, url_for
 
 from ..config import project_root
+from . import fingerprints
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("vendor", __name__)
 
 EXTENSION = "assetmap.vendor"
-# URLs we write carry ?v=<package version>, so a year is safe: an upgrade changes the URL.
-VERSIONED_MAX_AGE = 365 * 24 * 3600
 UNVERSIONED_MAX_AGE = 24 * 3600   # files the packages' CSS refers to by relative URL (images)
 
 
@@ -53,11 +54,11 @@ def _packages() -> Packages:
 
 
 def vendor_url(package: str, path: str) -> str:
-    """The URL of a file of an npm package, with its version as a cache-buster."""
-    version = _packages().versions.get(package)
-    if version is None:
+    """The URL of a file of an npm package, with the hash of its content."""
+    packages = _packages()
+    if package not in packages.versions:
         raise KeyError(f"{package!r} is not a dependency in package.json")
-    return url_for("vendor.file", filename=f"{package}/{path}", v=version)
+    return url_for("vendor.file", filename=f"{package}/{path}", v=fingerprints.of(packages.root / package / path))
 
 
 def _split(filename: str) -> tuple[str, str]:
@@ -83,10 +84,5 @@ def file(filename: str):
                         package, packages.root, packages.root.parent)
             packages.warned = True
         abort(404, description=f"Front-end package {package} is not installed (run `npm ci`).")
-    max_age = VERSIONED_MAX_AGE if request.args.get("v") else UNVERSIONED_MAX_AGE
-    # send_from_directory joins safely: '..' and absolute paths give 404.
-    response = send_from_directory(folder, path, max_age=max_age)
-    response.cache_control.public = True
-    if request.args.get("v"):
-        response.cache_control.immutable = True
-    return response
+    # Joined safely: '..' and absolute paths give 404.
+    return fingerprints.send(folder, path, request.args.get("v"), UNVERSIONED_MAX_AGE)

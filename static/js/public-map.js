@@ -2,13 +2,16 @@
  *
  * folium has drawn the map and an empty marker cluster; their variable names, the API URLs and the capacity-kind
  * labels come in data attributes of #map-app, and category labels and colours from the filter's checkboxes.
- * Published assets are fetched from the API for the current view and ticked categories, page by page, again
- * after every move. User text only ever reaches the page through textContent, never innerHTML.
+ * Published assets are fetched from the API for the current view and ticked categories, page by page; a view
+ * inside one already fetched for the same categories (zooming in, then out again) is drawn from what is held, with
+ * no request. Icons come from map-markers.js, outlines from map-neighbourhoods.js, keys from map-keyboard.js.
+ * User text only ever reaches the page through textContent, never innerHTML.
  */
 (function () {
   "use strict";
 
   const { el, keepMapSized } = window.AssetMapDom;
+  const { markerIcon, clusterIcon } = window.AssetMapMarkers;
   const app = document.getElementById("map-app");
   if (!app) return;
   const map = window[app.dataset.map];
@@ -22,17 +25,18 @@
   const boxes = Array.from(form.querySelectorAll('input[name="category"]'));
   const categories = {};
   boxes.forEach((box) => {
-    categories[box.value] = { label: box.dataset.label, colour: box.dataset.colour };
+    categories[box.value] = { label: box.dataset.label, colour: box.dataset.colour, shape: box.dataset.shape };
   });
 
   const PAGE_LIMIT = 1000;
   const DEBOUNCE_MS = 250;
   const UNITS = JSON.parse(app.dataset.units || "{}"); // unit → [singular, plural], from data/units.csv
 
-  const markers = new Map(); // asset id → L.marker, for the assets now in the cluster
-  let controller = null;
+  const markers = new Map(); // asset id → L.marker, for every asset fetched so far
+  const onMap = new Set(); // ids of the markers in the cluster: those of ticked categories
+  const covered = []; // { bbox, key }: views fetched in full for the categories in key
+  let inflight = null; // { bbox, key, controller } of the fetch under way
   let timer = null;
-  let shown = ""; // bbox and categories of the markers now shown, to skip a fetch that would change nothing
 
   // data-state: "pending" (a load is due), "loading", "ready" or "error"; tests wait for "ready".
   function setStatus(text, state) {
@@ -50,12 +54,22 @@
     return quantity + " " + (Number(quantity) === 1 ? words[0] : words[1]);
   }
 
+  // "Space: 12 places, free": the cost in the costs vocabulary's words, which the API sends with each offer.
   function offerSummary(offer) {
     let text = kindLabels[offer.kind] || offer.kind;
     const amount = quantityInWords(offer.quantity, offer.unit);
     if (amount) text += ": " + amount;
-    if (offer.cost === "free") text += ", free";
-    return text;
+    return text + ", " + String(offer.cost_label || offer.cost).toLowerCase();
+  }
+
+  // One offer: what and its cost, then when, in the words the API sends beside the opening_hours text.
+  function offerItem(offer) {
+    const item = el("li", null, offerSummary(offer));
+    if (offer.schedule_text) {
+      item.appendChild(el("br"));
+      item.appendChild(el("span", "offer-when", offer.schedule_text));
+    }
+    return item;
   }
 
   function popupContent(feature) {
@@ -73,7 +87,7 @@
     if (offers.length) {
       root.appendChild(el("p", null, "Spare capacity:"));
       const list = el("ul");
-      offers.forEach((o) => list.appendChild(el("li", null, offerSummary(o))));
+      offers.forEach((o) => list.appendChild(offerItem(o)));
       root.appendChild(list);
     } else {
       root.appendChild(el("p", null, "No spare capacity offered yet."));
@@ -84,14 +98,18 @@
     return root;
   }
 
+  function offersCapacity(feature) {
+    return (feature.properties.capacity || []).length > 0;
+  }
+
+  function iconFor(feature) {
+    return markerIcon(categories[feature.properties.category] || {}, offersCapacity(feature));
+  }
+
   function makeMarker(feature) {
     const p = feature.properties;
     const xy = feature.geometry.coordinates;
-    const dot = el("span");
-    dot.style.backgroundColor = (categories[p.category] || {}).colour || "#555555";
-    const icon = L.divIcon({
-      className: "asset-marker", html: dot, iconSize: [22, 22], iconAnchor: [11, 11], popupAnchor: [0, -10],
-    });
+    const icon = iconFor(feature);
     const marker = L.marker([xy[1], xy[0]], { icon: icon, title: p.name, keyboard: true, riseOnHover: true });
     marker.feature = feature;
     marker.bindPopup(() => popupContent(marker.feature), { maxWidth: 280 });
@@ -123,29 +141,70 @@
     return url.origin === window.location.origin ? url.href : null; // only ever follow our own API
   }
 
+  function bboxOf(text) {
+    return text.split(",").map(Number);
+  }
+
+  // With a margin of a rounding step, so a view zoomed in and out again counts as the one it was.
+  function contains(outer, inner) {
+    const e = 2e-6;
+    return outer[0] <= inner[0] + e && outer[1] <= inner[1] + e &&
+      outer[2] >= inner[2] - e && outer[3] >= inner[3] - e;
+  }
+
+  function isCovered(bbox, key) {
+    return covered.some((c) => c.key === key && contains(c.bbox, bbox));
+  }
+
+  function inBbox(marker, bbox) {
+    const at = marker.getLatLng();
+    return at.lng >= bbox[0] && at.lat >= bbox[1] && at.lng <= bbox[2] && at.lat <= bbox[3];
+  }
+
+  // The cluster holds the markers of the ticked categories, of every view fetched so far.
+  function showTicked() {
+    const codes = new Set(ticked());
+    const add = [];
+    const remove = [];
+    markers.forEach((marker, id) => {
+      const wanted = codes.has(marker.feature.properties.category);
+      if (wanted && !onMap.has(id)) {
+        add.push(marker);
+        onMap.add(id);
+      } else if (!wanted && onMap.has(id)) {
+        remove.push(marker);
+        onMap.delete(id);
+      }
+    });
+    if (remove.length) cluster.removeLayers(remove);
+    if (add.length) cluster.addLayers(add);
+  }
+
   function addPage(features, seen) {
-    const fresh = [];
     features.forEach((f) => {
       const id = f.properties.id;
       seen.add(id);
       const known = markers.get(id);
-      if (known) {
-        known.feature = f;
-      } else {
-        const marker = makeMarker(f);
-        markers.set(id, marker);
-        fresh.push(marker);
+      if (!known) {
+        markers.set(id, makeMarker(f));
+        return;
       }
+      const redraw = known.feature.properties.category !== f.properties.category ||
+        offersCapacity(known.feature) !== offersCapacity(f);
+      known.feature = f;
+      if (redraw) known.setIcon(iconFor(f));
     });
-    if (fresh.length) cluster.addLayers(fresh);
+    showTicked();
   }
 
-  function removeWhere(test) {
+  // After a full fetch of `bbox`: a held marker there, of a fetched category, that the API no longer lists is gone.
+  function forget(bbox, codes, seen) {
+    const fetched = new Set(codes);
     const gone = [];
     markers.forEach((marker, id) => {
-      if (test(id, marker)) {
-        gone.push(marker);
+      if (!seen.has(id) && fetched.has(marker.feature.properties.category) && inBbox(marker, bbox)) {
         markers.delete(id);
+        if (onMap.delete(id)) gone.push(marker);
       }
     });
     if (gone.length) cluster.removeLayers(gone);
@@ -156,70 +215,72 @@
     return "Showing " + n + (n === 1 ? " place" : " places") + " in this part of the map.";
   }
 
-  async function load() {
-    timer = null;
-    if (controller) controller.abort();
-    controller = new AbortController();
-    const signal = controller.signal;
-    const codes = ticked();
-    if (codes.length === 0) {
-      removeWhere(() => true);
-      shown = "";
-      app.dataset.count = "0";
-      setStatus("No categories ticked: tick one or more to see places.", "ready");
-      return;
-    }
+  // The status counts the places in the view (data-bbox), of the ticked categories.
+  function showCount() {
     const bbox = viewBbox();
-    const key = bbox + "|" + codes.join(",");
-    if (key === shown) {
-      setStatus(statusLine.textContent, "ready");
+    const view = bboxOf(bbox);
+    const codes = new Set(ticked());
+    let n = 0;
+    markers.forEach((marker) => {
+      if (codes.has(marker.feature.properties.category) && inBbox(marker, view)) n += 1;
+    });
+    app.dataset.bbox = bbox;
+    app.dataset.count = String(n);
+    setStatus(codes.size ? summary(n) : "No categories ticked: tick one or more to see places.", "ready");
+  }
+
+  function stopFetching() {
+    if (inflight) inflight.controller.abort();
+    inflight = null;
+  }
+
+  async function load() {
+    window.clearTimeout(timer);
+    timer = null;
+    const codes = ticked();
+    const bbox = viewBbox();
+    const key = codes.join(",");
+    if (codes.length === 0 || isCovered(bboxOf(bbox), key)) {
+      stopFetching();
+      showTicked();
+      showCount();
       return;
     }
-    shown = "";
-    app.dataset.bbox = bbox;
+    if (inflight && inflight.key === key && contains(inflight.bbox, bboxOf(bbox))) return; // it will do
+    stopFetching();
+    const mine = { bbox: bboxOf(bbox), key: key, controller: new AbortController() };
+    inflight = mine;
     setStatus("Loading places…", "loading");
     const seen = new Set();
     try {
       let url = firstUrl(bbox, codes);
       while (url) {
-        const response = await fetch(url, { signal: signal, headers: { Accept: "application/geo+json" } });
+        const response = await fetch(url, {
+          signal: mine.controller.signal, headers: { Accept: "application/geo+json" },
+        });
         if (!response.ok) throw new Error("the API answered " + response.status);
         const collection = await response.json();
+        if (inflight !== mine) return; // a newer load took over
         addPage(collection.features || [], seen);
         url = nextUrl(collection);
       }
     } catch (err) {
-      if (err.name === "AbortError") return; // a newer load took over
+      if (err.name === "AbortError" || inflight !== mine) return;
+      inflight = null;
       setStatus("Sorry, the places could not be loaded. Move the map to try again, or use the list of places.",
                 "error");
       return;
     }
-    removeWhere((id) => !seen.has(id));
-    shown = key;
-    app.dataset.count = String(seen.size);
-    setStatus(summary(seen.size), "ready");
+    inflight = null;
+    forget(mine.bbox, codes, seen);
+    covered.push({ bbox: mine.bbox, key: key });
+    showCount();
   }
 
   function loadSoon() {
     window.clearTimeout(timer);
     timer = window.setTimeout(load, DEBOUNCE_MS);
     app.dataset.state = "pending";
-  }
-
-  function loadNeighbourhoods() {
-    fetch(app.dataset.neighbourhoodsUrl, { headers: { Accept: "application/geo+json" } })
-      .then((r) => (r.ok ? r.json() : Promise.reject(new Error("the API answered " + r.status))))
-      .then((collection) => {
-        L.geoJSON(collection, {
-          style: { color: "#3b3b3b", weight: 1.5, opacity: 0.8, fillColor: "#3b3b3b", fillOpacity: 0.03 },
-          onEachFeature: (f, layer) => {
-            layer.bindTooltip(el("span", "neighbourhood-label", f.properties.name), { sticky: true });
-          },
-        }).addTo(map).bringToBack();
-      })
-      .catch(() => {
-        /* Outlines are a guide only: the map works without them. */
-      });
   }
 
   // #zoom/lat/lon in the address opens the map there (asset pages link to it) and follows the view.
@@ -245,8 +306,7 @@
 
   form.addEventListener("change", () => {
     showFilterCount();
-    const codes = new Set(ticked());
-    removeWhere((id, marker) => !codes.has(marker.feature.properties.category)); // at once, before the fetch
+    showTicked(); // at once, before any fetch
     loadSoon();
   });
   window.addEventListener("hashchange", viewFromHash);
@@ -258,8 +318,11 @@
 
   // Wide screens have room for the filter beside the map: open it there; phones keep the map in view.
   if (window.matchMedia("(min-width: 50rem)").matches) details.open = true;
+  cluster.options.iconCreateFunction = clusterIcon; // before the first marker: icons are made as clusters form
+  window.AssetMapKeyboard.enable(map, document.getElementById("skip-to-map"));
   showFilterCount();
   viewFromHash();
-  loadNeighbourhoods();
+  window.AssetMapNeighbourhoods.show(map, app.dataset.neighbourhoodsUrl, document.getElementById("shade-choice"),
+                                     document.getElementById("shade-legend"));
   load();
 })();

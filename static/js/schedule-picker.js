@@ -2,7 +2,8 @@
  *
  * People tick days and pick times; the picker writes OpenStreetMap opening_hours text into the offer's visible
  * "Days and times" box, which is what the server reads and checks. Text richer than the picker can show is
- * left as typed, so nothing a resident wrote is lost.
+ * left as typed, so nothing a resident wrote is lost; a note says so when that text is a valid schedule (the
+ * server puts its words in the box's data-words).
  */
 (function () {
   "use strict";
@@ -178,8 +179,12 @@
     const parsed = fromOpeningHours(input.value);
     if (parsed === null) {
       makeRow({ days: [], from: "", to: "" });
-      note.textContent = "These times are more detailed than the day picker can show, so they are kept as text " +
-        "below. Ticking days here will replace them.";
+      // Only text the server read as a schedule is "more detailed"; any other text has the server's message
+      // beside it, saying what is wrong. data-words holds the schedule in words, empty when it does not parse.
+      if (input.dataset.words) {
+        note.textContent = "These times (" + input.dataset.words + ") are more detailed than the day picker " +
+          "can show, so they are kept as text below. Ticking days here will replace them.";
+      }
     } else if (parsed.length === 0) {
       makeRow({ days: [], from: "", to: "" });
     } else {

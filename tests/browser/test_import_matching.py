@@ -15,7 +15,7 @@ import psycopg
 import pytest
 
 from assetmap.ingest.neighbourhoods import import_neighbourhoods
-from tests.helpers import PASSWORD, LiveServer, add_staff, cheap_hashes, running_app
+from tests.helpers import LiveServer, add_staff, cheap_hashes, running_app, sign_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -58,12 +58,6 @@ def camden(fresh_db_url, realdata, monkeypatch, tmp_path):
         yield live.url, fresh_db_url, path, rows
 
 
-def sign_in(page, url):
-    page.goto(url + "/sign-in")
-    page.fill("#email", "pat@example.org")
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/planner/**")
 
 
 def upload(page, url, path):
@@ -81,7 +75,7 @@ def field(page, column):
 
 def test_a_planner_matches_someone_elses_file_and_imports_it(page, axe, camden):
     url, db_url, path, rows = camden
-    sign_in(page, url)
+    sign_in_page(page, url)
     upload(page, url, path)
     assert axe() == []
 

@@ -7,7 +7,7 @@ import pytest
 
 from assetmap.model.contributions import create_asset
 from assetmap.model.submission import validate
-from tests.helpers import PASSWORD, LiveServer, add_staff, cheap_hashes, running_app
+from tests.helpers import LiveServer, add_staff, cheap_hashes, running_app, sign_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -26,19 +26,13 @@ def queue_server(fresh_demo_db_url, monkeypatch):
         yield live.url, fresh_demo_db_url, twin
 
 
-def sign_in(page, url):
-    page.goto(url + "/sign-in")
-    page.fill("#email", "pat@example.org")
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/planner/moderation")
 
 
 def test_the_queue_from_a_browser(page, axe, queue_server):
     url, db_url, twin = queue_server
     page.goto(url + "/sign-in")
     assert axe() == []
-    sign_in(page, url)
+    sign_in_page(page, url)
     assert axe() == []
 
     # Tick-all ticks exactly the entries on this page, and unticking one leaves it mixed.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from assetmap import schedules
 from tests.helpers import LiveServer, running_app
 
 pytestmark = pytest.mark.browser
@@ -191,3 +192,40 @@ def test_html_in_an_asset_name_stays_text_everywhere(xss_server, page):   # page
     assert "<script>alert(2)</script>" in page.locator(".description").inner_text()
     assert page.locator("img[src=x], img[src=y]").count() == 0
     page.watch.assert_clean()                                    # no dialog fired anywhere
+
+
+# One asset with offers of every sort: times or none, free or not. (kind, quantity, unit, schedule, cost)
+TIMED_OFFERS = [("space", 12, "places", "Tu,Th 18:00-21:00", "free"),
+                ("equipment", None, None, "Mo-Fr 09:00-17:00; PH off", "donation"),
+                ("food", 30, "items", None, "subsidised")]
+
+
+@pytest.fixture
+def offers_server(fresh_db_url):
+    """A live server on a database of its own holding one asset with the offers above, their words stored."""
+    with psycopg.connect(fresh_db_url, autocommit=True) as conn:
+        asset = conn.execute("""
+            INSERT INTO assets (name, category, geom, status)
+            VALUES ('Busy Hall', 'other', ST_SetSRID(ST_MakePoint(-1.1, 52.6), 4326), 'published')
+            RETURNING id""").fetchone()[0]
+        for kind, quantity, unit, schedule, cost in TIMED_OFFERS:
+            conn.execute("INSERT INTO capacity_offers (asset_id, kind, quantity, unit, schedule, schedule_text, cost) "
+                         "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                         (asset, kind, quantity, unit, schedule, schedules.words(schedule), cost))
+    with running_app(fresh_db_url) as app, LiveServer(app) as server:
+        yield server
+
+
+def test_the_popup_says_when_and_what_it_costs_for_every_offer(offers_server, page):
+    page.goto(f"{offers_server.url}/#18/52.6/-1.1")
+    page.wait_for_selector("#map-app[data-state=ready]")
+    page.get_by_role("button", name="Busy Hall", exact=True).click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    items = [" ".join(t.split()) for t in popup.locator("li").all_inner_texts()]
+    assert items == ["Space: 12 places, free Tuesdays and Thursdays, 6pm to 9pm",
+                     "Equipment, donation welcome Mondays to Fridays, 9am to 5pm; closed on bank holidays",
+                     "Food: 30 items, low cost (subsidised)"]
+    assert popup.locator("li .offer-when").all_inner_texts() == [
+        "Tuesdays and Thursdays, 6pm to 9pm", "Mondays to Fridays, 9am to 5pm; closed on bank holidays"]
+    page.watch.assert_clean()

@@ -257,7 +257,7 @@ def test_service_sites(town):
 
 # Vocabulary files ---------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["categories", "capacity_kinds", "themes", "client_groups"])
+@pytest.mark.parametrize("name", ["category_groups", "categories", "capacity_kinds", "themes", "client_groups"])
 def test_vocabulary_files_are_well_formed(name):
     rows = vocabulary(name)
     assert rows and len({r["code"] for r in rows}) == len(rows)
@@ -268,15 +268,17 @@ def test_vocabulary_files_are_well_formed(name):
     assert len({int(r["sort_order"]) for r in rows}) == len(rows)
 
 
-def test_category_colours_are_distinct_and_readable_with_white_text():
-    rows = vocabulary("categories")
-    assert len({r["colour"].lower() for r in rows}) == len(rows)
-    for row in rows:
-        assert re.fullmatch(r"#[0-9a-f]{6}", row["colour"]) and re.fullmatch(r"[a-z0-9-]+", row["icon"])
-        channels = [int(row["colour"][i:i + 2], 16) / 255 for i in (1, 3, 5)]
-        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-        luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-        assert 1.05 / (luminance + 0.05) >= 4.5, row["code"]   # WCAG AA contrast against white
+# Okabe and Ito's palette for colour-blind readers, less its yellow, which vanishes on a light basemap.
+OKABE_ITO = {"#000000", "#e69f00", "#56b4e9", "#009e73", "#0072b2", "#d55e00", "#cc79a7"}
+
+
+def test_category_groups_have_distinct_colour_blind_safe_colours_and_distinct_shapes():
+    groups = vocabulary("category_groups")
+    assert {r["colour"] for r in groups} <= OKABE_ITO and len({r["colour"] for r in groups}) == len(groups)
+    assert len({r["shape"] for r in groups}) == len(groups)
+    assert {r["group_code"] for r in vocabulary("categories")} == {r["code"] for r in groups}
+    for row in vocabulary("categories"):
+        assert re.fullmatch(r"[a-z0-9-]+", row["icon"]) and "colour" not in row   # a category's is its group's
 
 
 def test_capacity_kinds_are_exactly_the_agreed_ones():

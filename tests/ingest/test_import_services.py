@@ -89,7 +89,7 @@ def test_reject_reasons(conn, tmp_path):
     assert reasons[4] == "theme: unknown theme 'space'"
     assert reasons[5] == "client_groups: unknown aliens"
     assert reasons[6] == "annual_spend: must be a number of pounds, 0 or more"
-    assert reasons[7].startswith("sites.0.schedule: this is not a schedule")
+    assert reasons[7].startswith("sites.0.schedule: “whenever” is not a day or a time")
     assert reasons[8] == "catchment_neighbourhoods: unknown ZZ"
     assert reasons[9] == "sites.0.location: could not geocode postcode ZZ9 9ZZ"
     assert reasons[10] == "source_ref 's1' repeats row 1"

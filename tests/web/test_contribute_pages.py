@@ -156,7 +156,7 @@ INVALID = [
     ({"contact_phone": "call me"}, "contact_phone", "contact_phone", "Phone is not a phone number"),
     ({"lon": "", "lat": ""}, "location", "place_query", "Put the place on the map"),
     ({"lon": "0.5", "lat": "40"}, "location", "place_query", "outside the area this map covers"),
-    ({"capacity-0-schedule": "whenever"}, "capacity-0-schedule", "capacity-0-schedule", "not a schedule"),
+    ({"capacity-0-schedule": "whenever"}, "capacity-0-schedule", "capacity-0-schedule", "is not a day or a time"),
     ({"capacity-0-quantity": "lots"}, "capacity-0-quantity", "capacity-0-quantity", "How much must be a number"),
     ({"capacity-0-quantity": "5", "capacity-0-unit": ""}, "capacity-0-unit", "capacity-0-unit", "Say what"),
     ({"capacity-0-kind": ""}, "capacity-0-kind", "capacity-0-kind", "Choose what kind"),
@@ -200,6 +200,42 @@ def test_a_mistake_in_a_later_offer_points_at_that_offer(client, db):
     page = post_new(client, data).get_data(as_text=True)
     assert 'href="#capacity-1-schedule"' in page and "Offer 2: " in page
     assert 'id="capacity-1-schedule-error"' in page and 'id="capacity-0-schedule-error"' not in page
+
+
+BAD_SCHEDULES = [
+    ("Tuesday 6pm-9pm", "“6pm” is on the 12-hour clock: write times on the 24-hour clock as hours and minutes, so "
+                        "6pm is 18:00."),
+    ("Mon-Fri 09:00-17:00", "“Mon” is not how days are written: use two letters (Mo Tu We Th Fr Sa Su), so Mon is Mo."),
+    ("Tu 18:00", "“18:00” needs an end time as well as a start, like 18:00-21:00."),
+    ("Tu 18.00-21.00", "“18.00” needs a colon between the hours and the minutes: 18:00."),
+    ("Mo-Fr 09:00-17:00;", "There is a “;” with nothing after it: remove it, or add the days and times that "
+                           "follow it."),
+]
+
+
+@pytest.mark.parametrize("schedule, message", BAD_SCHEDULES, ids=[b[0] for b in BAD_SCHEDULES])
+def test_a_bad_schedule_is_explained_in_words_never_in_the_parsers(client, db, schedule, message):
+    page = post_new(client, form(db, **{"capacity-0-schedule": schedule})).get_data(as_text=True)
+    error = html.unescape(re.search(r'<p class="field-error" id="capacity-0-schedule-error">(.*?)</p>', page,
+                                    re.S).group(1))
+    summary = html.unescape(re.search(r'<div class="error-summary".*?</div>', page, re.S).group(0))
+    assert error == f'<span class="visually-hidden">Error: </span>{message}'
+    assert f"Offer 1: {message}" in summary
+    for parser_words in ("expected", "EOI", "timespan", "-->", "Failed to parse", "not a schedule we understand"):
+        assert parser_words not in error and parser_words not in summary
+    # The day picker is told this text is no schedule, so it does not call it "more detailed" than it can show.
+    assert 'data-words=""' in field_tag(page, "capacity-0-schedule")
+
+
+def test_the_day_picker_is_given_the_words_of_a_valid_schedule_and_they_are_stored(client, db):
+    detailed = "Mo-Fr 09:00-17:00; PH off"
+    page = post_new(client, form(db, name="", **{"capacity-0-schedule": detailed})).get_data(as_text=True)
+    assert 'data-words="Mondays to Fridays, 9am to 5pm; closed on bank holidays"' in field_tag(
+        page, "capacity-0-schedule")
+    token = submit(client, db, **{"capacity-0-schedule": detailed})
+    assert db.execute("SELECT schedule, schedule_text FROM capacity_offers WHERE asset_id = %s",
+                      (stored(db, token)[0],)).fetchall() == [
+        (detailed, "Mondays to Fridays, 9am to 5pm; closed on bank holidays")]
 
 
 def test_add_another_offer_without_javascript_keeps_everything_and_stores_nothing(client, db):

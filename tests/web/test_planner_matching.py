@@ -7,26 +7,21 @@ import io
 import re
 from html.parser import HTMLParser
 
-import psycopg
 import pytest
-from psycopg.rows import dict_row
 
 from assetmap.ingest.asset_files import import_assets
 from assetmap.model import users
-from tests.helpers import PASSWORD, XSS, add_staff, csrf_token, running_app, sign_in
+from tests.helpers import PASSWORD, XSS, csrf_token, sign_in
 
 
 @pytest.fixture
-def db(fresh_demo_db_url):
-    with psycopg.connect(fresh_demo_db_url, autocommit=True, row_factory=dict_row) as conn:
-        add_staff(conn)
-        yield conn
+def db(staff_demo_db):
+    return staff_demo_db
 
 
 @pytest.fixture
-def app(fresh_demo_db_url, db, tmp_path):
-    with running_app(fresh_demo_db_url, home=tmp_path) as application:
-        yield application
+def app(upload_app):
+    return upload_app
 
 
 class FormFields(HTMLParser):

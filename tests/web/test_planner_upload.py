@@ -8,23 +8,19 @@ import zipfile
 import psycopg
 import pytest
 from click.testing import CliRunner
-from psycopg.rows import dict_row
 
 from assetmap.cli import main
 from tests.helpers import XSS, add_staff, csrf_token, running_app, scratch_database, sign_in
 
 
 @pytest.fixture
-def db(fresh_demo_db_url):
-    with psycopg.connect(fresh_demo_db_url, autocommit=True, row_factory=dict_row) as conn:
-        add_staff(conn)
-        yield conn
+def db(staff_demo_db):
+    return staff_demo_db
 
 
 @pytest.fixture
-def app(fresh_demo_db_url, db, tmp_path):
-    with running_app(fresh_demo_db_url, home=tmp_path) as application:
-        yield application
+def app(upload_app):
+    return upload_app
 
 
 def signed_in(app, email="pat@example.org"):

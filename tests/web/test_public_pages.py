@@ -7,7 +7,7 @@ import uuid
 import psycopg
 import pytest
 
-from assetmap import vocab
+from assetmap import schedules, vocab
 from assetmap.web.public import PAGE_SIZE
 from tests.helpers import running_app
 
@@ -34,12 +34,20 @@ def published(conn, where="true", params=()):
 
 def test_map_page_has_a_category_filter_that_is_the_legend(client, demo_conn):
     html = page(client, "/")
-    categories = demo_conn.execute("SELECT code, label, colour FROM categories ORDER BY sort_order").fetchall()
-    assert re.search(r"<fieldset>\s*<legend>Show on the map</legend>", html)
-    for code, _label, colour in categories:
-        assert f'value="{code}" checked' in html
-        assert f'data-colour="{colour}"' in html and f"background-color: {colour}" in html
-    assert html.count('type="checkbox" name="category"') == len(categories)
+    categories = demo_conn.execute("SELECT count(*) FROM categories").fetchone()[0]
+    groups = demo_conn.execute("""
+        SELECT g.label, g.colour, g.shape, array_agg(c.code ORDER BY c.sort_order)
+          FROM category_groups g JOIN categories c ON c.group_code = g.code
+         GROUP BY g.code ORDER BY g.sort_order""").fetchall()
+    # One fieldset per group: its legend shows the group's shape in its colour, its boxes the group's categories.
+    fieldsets = re.findall(r'<fieldset class="category-group">(.*?)</fieldset>', html, flags=re.S)
+    assert len(fieldsets) == len(groups)
+    for (label, colour, shape, codes), fieldset in zip(groups, fieldsets, strict=True):
+        legend = re.search(r"<legend>(.*?)</legend>", fieldset, flags=re.S).group(1)
+        assert f'href="#shape-{shape}"' in legend and f'fill="{colour}"' in legend and legend.endswith(f" {label}")
+        assert re.findall(r'value="([a-z_]+)" checked', fieldset) == codes
+        assert fieldset.count(f'data-colour="{colour}" data-shape="{shape}"') == len(codes)
+    assert html.count('type="checkbox" name="category"') == categories
     assert 'href="/assets"' in html                     # the list view
     assert '<main id="main"' in html and 'href="#main"' in html
 
@@ -154,17 +162,18 @@ def test_asset_page_shows_its_details_and_offers(client, demo_conn):
         "SELECT a.name, a.address, c.label FROM public_assets a JOIN categories c ON c.code = a.category "
         "WHERE a.id = %s", (asset_id,)).fetchone()
     offers = demo_conn.execute("""
-        SELECT k.label, o.quantity::float8, o.unit, o.schedule FROM public_capacity_offers o
+        SELECT k.label, o.quantity::float8, o.unit, o.schedule, o.schedule_text FROM public_capacity_offers o
           JOIN capacity_kinds k ON k.code = o.kind WHERE o.asset_id = %s""", (asset_id,)).fetchall()
     html = page(client, f"/assets/{public_id}")
     assert f"<h1>{escape(name)}</h1>" in html
     assert escape(label) in html and escape(address) in html
     assert '<h2 id="offers-heading">Spare capacity</h2>' in html
-    for kind_label, quantity, unit, schedule in offers:
+    for kind_label, quantity, unit, schedule, words in offers:
         heading = escape(kind_label) + (f": {vocab.quantity_in_words(quantity, unit, UNITS)}" if quantity else "")
         assert f"<h3>{heading}</h3>" in html
-        if schedule:
-            assert f'<span class="schedule">{escape(schedule)}</span>' in html
+        if schedule:   # the words for people, the opening_hours text for machines
+            assert words == schedules.in_words(schedule)
+            assert f'<data class="schedule" value="{escape(schedule)}">{escape(words)}</data>' in html
     assert re.search(r'href="/#18/-?\d+\.\d{5}/-?\d+\.\d{5}">Show on the map</a>', html)
 
 
