@@ -118,7 +118,8 @@ def asset_page(public_id: uuid.UUID):
         raise NotFound("We could not find that place. It may have been removed, or not be published yet.")
     colours = {c.code: c.colour for c in terms.terms("categories")}
     return render_template("asset.html", asset=asset, colour=colours.get(asset.category),
-                           map_url=url_for("public.map_page") + f"#18/{asset.lat:.5f}/{asset.lon:.5f}")
+                           map_url=url_for("public.map_page", asset=asset.public_id)
+                           + f"#17/{asset.lat:.5f}/{asset.lon:.5f}")
 
 
 @bp.get("/static/<path:filename>")

@@ -36,6 +36,8 @@
   const onMap = new Set(); // ids of the markers in the cluster: those of ticked categories
   const covered = []; // { bbox, key }: views fetched in full for the categories in key
   let inflight = null; // { bbox, key, controller } of the fetch under way
+  // ?asset=<id> (an asset page's "Show on the map"): open that entry's popup once it has loaded.
+  let requested = new URLSearchParams(window.location.search).get("asset");
   let timer = null;
 
   // data-state: "pending" (a load is due), "loading", "ready" or "error"; tests wait for "ready".
@@ -229,6 +231,13 @@
     setStatus(codes.size ? summary(n) : "No categories ticked: tick one or more to see places.", "ready");
   }
 
+  function openRequested() {
+    const marker = requested && onMap.has(requested) ? markers.get(requested) : null;
+    if (!marker) return;
+    requested = null;
+    cluster.zoomToShowLayer(marker, () => marker.openPopup());
+  }
+
   function stopFetching() {
     if (inflight) inflight.controller.abort();
     inflight = null;
@@ -244,6 +253,7 @@
       stopFetching();
       showTicked();
       showCount();
+      openRequested();
       return;
     }
     if (inflight && inflight.key === key && contains(inflight.bbox, bboxOf(bbox))) return; // it will do
@@ -275,6 +285,7 @@
     forget(mine.bbox, codes, seen);
     covered.push({ bbox: mine.bbox, key: key });
     showCount();
+    openRequested();
   }
 
   function loadSoon() {

@@ -174,7 +174,7 @@ def test_asset_page_shows_its_details_and_offers(client, demo_conn):
         if schedule:   # the words for people, the opening_hours text for machines
             assert words == schedules.in_words(schedule)
             assert f'<data class="schedule" value="{escape(schedule)}">{escape(words)}</data>' in html
-    assert re.search(r'href="/#18/-?\d+\.\d{5}/-?\d+\.\d{5}">Show on the map</a>', html)
+    assert re.search(r'href="/\?asset=[0-9a-f-]{36}#17/-?\d+\.\d{5}/-?\d+\.\d{5}">Show on the map</a>', html)
 
 
 def test_a_private_home_shows_no_address(client, demo_conn):
