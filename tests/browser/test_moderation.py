@@ -5,9 +5,10 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from assetmap.model import users
 from assetmap.model.contributions import create_asset
 from assetmap.model.submission import validate
-from tests.helpers import LiveServer, add_staff, cheap_hashes, running_app, sign_in_page
+from tests.helpers import PASSWORD, LiveServer, add_staff, cheap_hashes, running_app, sign_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -62,4 +63,25 @@ def test_the_queue_from_a_browser(page, axe, queue_server):
     with psycopg.connect(db_url) as conn:
         assert conn.execute("SELECT status FROM assets WHERE id = %s", (twin,)).fetchone()[0] == "pending"
     assert axe() == []
+    page.watch.assert_clean()
+
+
+def test_public_and_staff_pages_pass_axe(page, axe, queue_server):
+    url, db_url, _ = queue_server
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        users.add_user(conn, "ada@example.org", PASSWORD, "admin", "Ada")
+        public_id = conn.execute("SELECT public_id FROM public_assets ORDER BY public_id LIMIT 1").fetchone()[0]
+    found = {}
+    for path in ("/assets", f"/assets/{public_id}"):
+        page.goto(url + path)
+        found[path] = axe()
+    sign_in_page(page, url, "ada@example.org")
+    for path in ("/admin/users", "/planner/data", "/planner/data/import"):
+        page.goto(url + path)
+        found[path] = axe()
+    page.goto(url + "/admin/users")
+    page.get_by_role("button", name="Make a token").first.click()
+    page.wait_for_selector("#token-value")
+    found["a new token"] = axe()
+    assert {k: v for k, v in found.items() if v} == {}
     page.watch.assert_clean()
