@@ -84,6 +84,10 @@ def load_assets(conn: psycopg.Connection, rows: Iterable[tuple[int, dict[str, An
         inserted, updated = _upsert(cur, valid, source=source, status=status)
         report.inserted += inserted
         report.updated += updated
+        # Counted before the commit, so a dry run says it too: a point in no neighbourhood is often a wrong one.
+        report.outside = cur.execute("""
+            SELECT count(*) FROM import_done d JOIN assets a ON a.id = d.id
+             WHERE a.neighbourhood_id IS NULL AND EXISTS (SELECT 1 FROM neighbourhoods)""").fetchone()[0]
         audit.write(cur, actor=f"import:{source}", action="import", entity="assets",
                     after=report.counts() | {"status": status})
     return report

@@ -30,20 +30,24 @@ class ImportReport:
     updated: int = 0
     rejected: list[Rejected] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)   # what was repaired or assumed: "3 polygons made valid"
+    outside: int | None = None   # rows imported (or, in a dry run, that would be) outside every neighbourhood
 
     def reject(self, row_number: int, row: dict[str, Any], reason: str) -> None:
         self.rejected.append(Rejected(row_number, row, reason))
 
     def counts(self) -> dict[str, Any]:
         """What the audit log keeps of an import."""
-        return {"source": self.source, "read": self.read, "inserted": self.inserted, "updated": self.updated,
-                "rejected": len(self.rejected)}
+        counts = {"source": self.source, "read": self.read, "inserted": self.inserted, "updated": self.updated,
+                  "rejected": len(self.rejected)}
+        return counts | ({"outside": self.outside} if self.outside is not None else {})
 
     def summary(self) -> str:
         """One line: what came in and what happened to it."""
         verb = "would insert" if self.dry_run else "inserted"
         text = (f"{self.kind} {self.source}: read {self.read}, {verb} {self.inserted}, "
                 f"{'would update' if self.dry_run else 'updated'} {self.updated}, rejected {len(self.rejected)}")
+        if self.outside:
+            text += f"; {self.outside} {'lie' if self.outside != 1 else 'lies'} outside every neighbourhood"
         return text + ("" if not self.dry_run else " (dry run: nothing written)")
 
     def write_rejects(self, path: Path) -> Path | None:

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from shapely.geometry import Point
 
+from assetmap.cli import main
 from assetmap.ingest.asset_files import import_assets
 from assetmap.ingest.assets import load_assets
 from assetmap.ingest.report import ImportReport
@@ -266,3 +267,17 @@ def test_versions_match_asset_snapshot(conn, tmp_path):
                               "WHERE v.version = a.version AND v.snapshot <> asset_snapshot(a.id)").fetchone()[0]
     assert mismatched == 0
     assert count(conn, "SELECT count(*) FROM asset_versions") == 4
+
+
+def test_rows_outside_every_neighbourhood_are_counted_even_in_a_dry_run(conn, fresh_db_url, tmp_path):
+    conn.execute("INSERT INTO neighbourhoods (code, name, geom) "
+                 "VALUES ('a', 'A', ST_Multi(ST_MakeEnvelope(-0.145, 51.52, -0.125, 51.54, 4326)))")
+    path = write(tmp_path, "csv")          # one row inside A, two outside
+    dry = import_assets(conn, path, dry_run=True)
+    assert dry.outside == 2 and "2 lie outside every neighbourhood" in dry.summary()
+    assert count(conn) == 0
+    report = import_assets(conn, path)
+    assert report.outside == 2 and report.inserted == 3
+    result = CliRunner().invoke(main, ["import", "assets", str(path), "--dry-run"],
+                                env={"DATABASE_URL": fresh_db_url})
+    assert "2 lie outside every neighbourhood" in result.output
