@@ -90,6 +90,7 @@ class QueuedOffer:
     quantity: float | None
     unit: str | None
     schedule: str | None
+    schedule_text: str | None
     cost: str
     audience: str
     status: str
@@ -194,7 +195,7 @@ def queue(conn: psycopg.Connection, f: QueueFilter | None = None, limit: int = 1
         offers: dict[int, list[QueuedOffer]] = {i: [] for i in ids}
         for o in cur.execute("""
             SELECT o.asset_id, o.kind, k.label AS kind_label, o.description, o.quantity::float8 AS quantity, o.unit,
-                   o.schedule, o.cost, o.audience, o.status
+                   o.schedule, o.schedule_text, o.cost, o.audience, o.status
               FROM capacity_offers o JOIN capacity_kinds k ON k.code = o.kind
              WHERE o.asset_id = ANY(%s)
              ORDER BY o.asset_id, o.id

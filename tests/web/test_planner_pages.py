@@ -362,3 +362,10 @@ def test_the_queue_warns_of_the_same_name_elsewhere(client, db, auth):
     auth.sign_in()
     html = client.get("/planner/moderation").get_data(as_text=True)
     assert "The same name is on the map elsewhere" in html and "3.0 km away" in html
+
+
+def test_the_queue_shows_schedules_in_words(client, db, auth):
+    add(db, "Hall", capacity=[{"kind": "space", "schedule": "Tu,Th 18:00-21:00"}])
+    auth.sign_in()
+    html = client.get("/planner/moderation").get_data(as_text=True)
+    assert '<data class="schedule" value="Tu,Th 18:00-21:00">Tuesdays and Thursdays, 6pm to 9pm</data>' in html
