@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
@@ -10,6 +12,15 @@ from ..config import Settings
 from ..db.connect import connect
 from ..errors import AssetMapError
 from ..model import users
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """The model's refusals (no such account, a short password…) as the command's error message."""
+    try:
+        yield
+    except AssetMapError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _stdin_is_a_terminal() -> bool:
@@ -39,14 +50,12 @@ def user() -> None:
 @click.pass_obj
 def add(settings: Settings, email: str, role: str, name: str) -> None:
     """Add a staff account; the password is read from standard input (asked twice at a terminal)."""
-    try:
+    with _refusals():
         email = users.normalise_email(email)   # fail before asking for a password
         password = _read_password()
         users.check_password(password)
         with connect(settings) as conn:
             user_id = users.add_user(conn, email, password, role, name)
-    except AssetMapError as exc:
-        raise click.ClickException(str(exc)) from None
     click.echo(f"added {email} as {role} (user {user_id})")
 
 
@@ -56,11 +65,8 @@ def add(settings: Settings, email: str, role: str, name: str) -> None:
 @click.pass_obj
 def token(settings: Settings, email: str, label: str) -> None:
     """Make an API token for EMAIL and print it; it is stored only as a hash, so it cannot be shown again."""
-    try:
-        with connect(settings) as conn:
-            value = users.create_token(conn, email, label)
-    except AssetMapError as exc:
-        raise click.ClickException(str(exc)) from None
+    with _refusals(), connect(settings) as conn:
+        value = users.create_token(conn, email, label)
     click.echo(value)
     click.echo("Send it as `Authorization: Bearer <token>`. It is shown only this once.", err=True)
 
@@ -80,11 +86,8 @@ def list_cmd(settings: Settings) -> None:
 
 
 def _set_active(settings: Settings, email: str, active: bool) -> None:
-    try:
-        with connect(settings) as conn:
-            account = users.set_active(conn, email, active)
-    except AssetMapError as exc:
-        raise click.ClickException(str(exc)) from None
+    with _refusals(), connect(settings) as conn:
+        account = users.set_active(conn, email, active)
     click.echo(f"{account.email} is {'active' if active else 'disabled'}")
 
 
@@ -109,9 +112,6 @@ def enable(settings: Settings, email: str) -> None:
 @click.pass_obj
 def revoke(settings: Settings, token_id: int) -> None:
     """Revoke the API token with this number (see `assetmap user list`)."""
-    try:
-        with connect(settings) as conn:
-            t = users.revoke_token(conn, token_id)
-    except AssetMapError as exc:
-        raise click.ClickException(str(exc)) from None
+    with _refusals(), connect(settings) as conn:
+        t = users.revoke_token(conn, token_id)
     click.echo(f"token {t.id} of {t.email} is revoked")

@@ -51,9 +51,20 @@ def moderation_queue():
     first = (page - 1) * PAGE_SIZE + 1
     return render_template("planner_moderation.html", items=items, total=total, page=page, pages=pages,
                            first=first, the_map=_queue_map(items, first) if items else None, filter=f,
-                           keep={**f.args(), "page": page}, facets=queue.facets(conn), sorts=queue.SORTS,
-                           ages=queue.AGES, all_pending=queue.pending_count(conn),
+                           keep={**f.args(), "page": page}, choices=_choices(queue.facets(conn)),
+                           sorts=queue.SORTS, all_pending=queue.pending_count(conn),
                            reasons=moderation.REJECTION_REASONS, past_merges=merges.recent_merges(conn))
+
+
+def _choices(facets: queue.Facets) -> dict[str, list[tuple[str, str]]]:
+    """(value, label) of each filter's options, with how many entries wait under each."""
+    return {
+        "neighbourhood": [(code, f"{name} ({n})") for code, name, n in facets.neighbourhoods],
+        "category": [(code, f"{label} ({n})") for code, label, n in facets.categories],
+        "source": [(source, f"{source} ({n})") for source, n in facets.sources],
+        "older_than_days": list(queue.AGES.items()),
+        "sort": [(code, label) for code, (label, _) in queue.SORTS.items()],
+    }
 
 
 def _queue_map(items: list[moderation.QueuedAsset], first: int) -> MapParts:
