@@ -134,16 +134,16 @@ class PastMerge:
 def recent_merges(conn: psycopg.Connection, limit: int = 20) -> list[PastMerge]:
     """Merges still in effect, newest first: what the queue's history offers to undo."""
     with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute("""
-            SELECT DISTINCT ON (m.id) m.id AS merge_id, m.name AS merge_name, k.id AS keep_id, k.name AS keep_name,
-                   l.at, l.actor
+        return [PastMerge(**r) for r in cur.execute("""
+            SELECT m.id AS merge_id, m.name AS merge_name, k.id AS keep_id, k.name AS keep_name, l.at, l.actor
               FROM assets m
               JOIN assets k ON k.id = m.merged_into
-              JOIN audit_log l ON l.entity = 'assets' AND l.entity_id = m.id AND l.action = 'merge'
-             ORDER BY m.id, l.id DESC
-        """).fetchall()
-    rows.sort(key=lambda r: r["at"], reverse=True)
-    return [PastMerge(**r) for r in rows[:limit]]
+              CROSS JOIN LATERAL (
+                    SELECT l.at, l.actor FROM audit_log l
+                     WHERE l.entity = 'assets' AND l.entity_id = m.id AND l.action = 'merge'
+                     ORDER BY l.id DESC LIMIT 1) l
+             ORDER BY l.at DESC, m.id DESC
+             LIMIT %s""", (limit,))]
 
 
 def unmerge(conn: psycopg.Connection, merge_id: int, user: Staff) -> Merged:

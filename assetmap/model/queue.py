@@ -6,6 +6,7 @@ Planners see what the public does not: exact points and private contact details.
 
 from __future__ import annotations
 
+import functools
 import math
 import uuid
 from dataclasses import dataclass
@@ -35,7 +36,12 @@ SORTS = {  # code → (label, ORDER BY); id last so that pages never overlap
 }
 AGES = {"1": "more than a day", "7": "more than a week", "30": "more than a month"}
 
-_SQL = files(__package__) / "sql"
+
+
+@functools.cache
+def _sql(name: str) -> str:
+    """A query from model/sql/, read once per process (the queue page runs three of them)."""
+    return (files(__package__) / "sql" / name).read_text()
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,10 @@ class QueueFilter:
             raise InvalidParameter("sort", f"must be one of {', '.join(SORTS)}")
         if self.older_than_days not in ("", *AGES):
             raise InvalidParameter("older_than_days", f"must be one of {', '.join(AGES)}")
+
+    def is_everything(self) -> bool:
+        """No filter narrows the queue (the order may still be any)."""
+        return not (self.neighbourhood or self.category or self.source or self.older_than_days)
 
     def args(self) -> dict[str, str]:
         """The non-default values, for links that keep the filters."""
@@ -188,7 +198,7 @@ def queue(conn: psycopg.Connection, f: QueueFilter | None = None, limit: int = 1
     """Pending assets matching the filter, in its order, each with its offers, near-duplicates and changes."""
     f = f or QueueFilter()
     where, params = _where(f)
-    query = sql.SQL((_SQL / "queue.sql").read_text()).format(where=where, order=sql.SQL(SORTS[f.sort][1]))
+    query = sql.SQL(_sql("queue.sql")).format(where=where, order=sql.SQL(SORTS[f.sort][1]))
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(query, {**params, "limit": limit, "offset": offset}).fetchall()
         ids = [r["id"] for r in rows]
@@ -204,7 +214,7 @@ def queue(conn: psycopg.Connection, f: QueueFilter | None = None, limit: int = 1
         duplicates = _duplicates(cur, ids)
         changes = _changes(cur, ids)
         same: dict[int, list[SameName]] = {i: [] for i in ids}
-        for row in cur.execute((_SQL / "same_names.sql").read_text(), {"ids": ids, "near": float(NEAR_M)}):
+        for row in cur.execute(_sql("same_names.sql"), {"ids": ids, "near": float(NEAR_M)}):
             same[row.pop("of_id")].append(SameName(**row))
     return [QueuedAsset(**r, offers_count=len(offers[r["id"]]), offers=tuple(offers[r["id"]]),
                         duplicates=tuple(duplicates[r["id"]]), changes=changes.get(r["id"]),
@@ -225,7 +235,7 @@ def _duplicates(cur: psycopg.Cursor, ids: list[int]) -> dict[int, list[Duplicate
         # PostGIS's high declared function costs make the planner JIT-compile this query: about 1 s spent to save
         # nothing on a query that takes 0.1 s for a page of 100 in a town of 20,000 assets.
         cur.execute("SET LOCAL jit = off")
-        rows = cur.execute((_SQL / "duplicates.sql").read_text(), {
+        rows = cur.execute(_sql("duplicates.sql"), {
             "ids": ids, "similarity": SIMILARITY, "near": float(NEAR_M), "most": MAX_DUPLICATES,
             "box": NEAR_M / M_PER_DEGREE}).fetchall()
     for row in rows:

@@ -52,7 +52,7 @@ def moderation_queue():
     return render_template("planner_moderation.html", items=items, total=total, page=page, pages=pages,
                            first=first, the_map=_queue_map(items, first) if items else None, filter=f,
                            keep={**f.args(), "page": page}, choices=_choices(queue.facets(conn)),
-                           sorts=queue.SORTS, all_pending=queue.pending_count(conn),
+                           sorts=queue.SORTS, all_pending=total if f.is_everything() else queue.pending_count(conn),
                            reasons=moderation.REJECTION_REASONS, past_merges=merges.recent_merges(conn))
 
 

@@ -319,7 +319,7 @@ def test_the_queue_offers_reasons_and_shows_what_an_edit_changed(client, db, aut
     from assetmap.model import moderation as decisions
     from assetmap.model.contributions import update_by_token
     made = create_asset(db, validate(db, {"name": "Hall", "category": "community_centre", "lon": LON, "lat": LAT}))
-    decisions.moderate(db, [made.id], "approve", None, users.get_user(db, 1))
+    decisions.moderate(db, [made.id], "approve", None, users.authenticate(db, "pat@example.org", PASSWORD))
     version = db.execute("SELECT version FROM assets WHERE id = %s", (made.id,)).fetchone()["version"]
     update_by_token(db, made.edit_token, validate(db, {"name": XSS, "category": "community_centre", "lon": LON,
                                                         "lat": LAT}), version)
