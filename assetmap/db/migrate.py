@@ -1,8 +1,13 @@
-"""Schema migrations: numbered .sql files applied in order, each in its own transaction.
+"""Schema migrations: numbered .sql files applied in order, each in its own transaction; then the repeatable SQL.
 
 A session-level advisory lock makes concurrent `assetmap db migrate` runs (two workers starting, two terminals)
 wait for each other instead of applying the same file twice. Each applied file is recorded with a checksum, so an
 edit to a migration that has already run is caught instead of silently diverging.
+
+Repeatable SQL (`assetmap/analysis/sql/*.sql`: the analyses' functions) is not numbered: the files are re-applied,
+in name order and all in one transaction, whenever any of them differs from what the database last ran. Before
+they run, every function named `analysis_*` is dropped, so a function renamed or removed from the files does not
+linger and a changed signature needs no hand-written DROP.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from importlib import resources
 
 import psycopg
 
-from .. import schedules
+from .. import schedule_weeks, schedules
 
 # Any constant works; it only has to be the same for every process migrating this database.
 MIGRATION_LOCK_KEY = 0x61737365746D6170  # "assetmap" in ASCII, as a bigint
@@ -89,6 +94,61 @@ def pending(conn: psycopg.Connection) -> list[Migration]:
     return [m for m in ours if m.version not in done]
 
 
+REPEATABLE = ("assetmap.analysis", "sql")
+
+_CREATE_FUNCTIONS_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_functions (
+    name       text PRIMARY KEY,
+    checksum   text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+_DROP_ANALYSIS_FUNCTIONS = r"""
+DO $$
+DECLARE f regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+              WHERE n.nspname = current_schema() AND p.proname LIKE 'analysis\_%' LOOP
+        EXECUTE format('DROP FUNCTION %s CASCADE', f);
+    END LOOP;
+END
+$$
+"""
+
+
+def repeatable() -> dict[str, str]:
+    """name → checksum of the repeatable SQL files shipped with this package."""
+    return {name: hashlib.sha256(text.encode()).hexdigest() for name, text in _repeatable_files()}
+
+
+def _repeatable_files() -> list[tuple[str, str]]:
+    folder = resources.files(REPEATABLE[0]) / REPEATABLE[1]
+    return sorted((e.name, e.read_text(encoding="utf-8")) for e in folder.iterdir() if e.name.endswith(".sql"))
+
+
+def _functions_applied(conn: psycopg.Connection) -> dict[str, str]:
+    if not conn.execute("SELECT to_regclass('schema_functions') IS NOT NULL").fetchone()[0]:
+        return {}
+    return dict(conn.execute("SELECT name, checksum FROM schema_functions").fetchall())
+
+
+def apply_repeatable(conn: psycopg.Connection) -> bool:
+    """Re-apply the repeatable SQL when it differs from what the database ran; True when it was applied."""
+    ours = repeatable()
+    conn.execute(_CREATE_FUNCTIONS_TABLE)
+    if _functions_applied(conn) == ours:
+        return False
+    with conn.transaction():
+        conn.execute(_DROP_ANALYSIS_FUNCTIONS)
+        for _name, text in _repeatable_files():
+            conn.execute(text.encode())
+        conn.execute("DELETE FROM schema_functions")
+        conn.execute("INSERT INTO schema_functions (name, checksum) SELECT * FROM unnest(%s::text[], %s::text[])",
+                     (list(ours), list(ours.values())))
+    return True
+
+
 def migrate(conn: psycopg.Connection, log=print) -> list[Migration]:
     """Apply every pending migration, each in one transaction, under the migration lock."""
     if not conn.autocommit:
@@ -105,11 +165,16 @@ def migrate(conn: psycopg.Connection, log=print) -> list[Migration]:
                     "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
                     (m.version, m.name, m.checksum))
             log(f"applied {m.filename}")
+        if apply_repeatable(conn):
+            log(f"applied the repeatable SQL ({len(repeatable())} files in assetmap/analysis/sql)")
         # Words the SQL cannot make (schedules in words, migration 0008) are brought up to date on every run, so a
         # change to their wording reaches stored rows without a migration of its own.
         worded = schedules.refresh_words(conn)
         if worded:
             log(f"schedules in words: {worded} offers updated")
+        weeks = schedule_weeks.refresh(conn, everything=True)
+        if weeks:
+            log(f"schedule weeks: {weeks} schedules stored")
         return todo
     finally:
         conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
@@ -123,3 +188,6 @@ def check_current(conn: psycopg.Connection) -> None:
         raise SchemaError(
             f"the database schema is behind this version of AssetMap ({len(todo)} pending: {names}). "
             "Run `assetmap db migrate` (or `make run`, which does it for you).")
+    if _functions_applied(conn) != repeatable():
+        raise SchemaError("the database's analysis functions differ from this version of AssetMap (assetmap/analysis/"
+                          "sql). Run `assetmap db migrate` (or `make run`, which does it for you).")

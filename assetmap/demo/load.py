@@ -7,7 +7,7 @@ import psycopg
 import shapely
 from psycopg import sql
 
-from .. import schedules
+from .. import schedule_weeks, schedules
 from ..ingest.staging import stage
 from .generate import DemoTown, generate_town
 
@@ -54,6 +54,7 @@ def load_demo(conn: psycopg.Connection, seed: int = 1, scale: float = 1, *, repl
             "service_areas": _areas(cur, town.service_areas),
             "gazetteer": _gazetteer(cur, town.gazetteer),
         }
+        schedule_weeks.refresh(cur.connection)
         cur.execute("ANALYZE " + ", ".join(TABLES))
     return counts
 

@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from .. import schedules
+from .. import schedule_weeks, schedules
 from ..config import Settings
 from ..model import audit
 from ..model.submission import AssetSubmission, ValidationFailed, validate_submission, vocabularies
@@ -143,6 +143,7 @@ def _upsert(cur: psycopg.Cursor, valid: list[tuple[int, str, AssetSubmission]], 
         SELECT d.id, s.kind, s.quantity, s.unit, s.schedule, s.schedule_text, s.cost, s.audience, s.description
           FROM import_offers s JOIN import_done d USING (source_ref)
          ORDER BY d.id, s.ord""")
+    schedule_weeks.remember(cur, [r[0] for r in cur.execute("SELECT DISTINCT schedule FROM import_offers")])
     _versions(cur, f"import:{source}")
     return cur.execute("SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
                        "FROM import_done").fetchone()

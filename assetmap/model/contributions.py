@@ -16,7 +16,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from .. import schedules
+from .. import schedule_weeks, schedules
 from ..errors import AssetMapError, NotFound
 from . import audit
 from .submission import AssetSubmission, Offer
@@ -71,6 +71,7 @@ def _insert_offers(cur: psycopg.Cursor, asset_id: int, offers: tuple[Offer, ...]
         "description) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
         [(asset_id, o.kind, o.quantity, o.unit, o.schedule, schedules.words(o.schedule), o.cost, o.audience,
           o.description) for o in offers])
+    schedule_weeks.remember(cur, [o.schedule for o in offers])
 
 
 def _asset_values(sub: AssetSubmission) -> dict:

@@ -87,3 +87,24 @@ def test_healthz_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_repeatable_sql_runs_when_it_changed_and_drops_functions_it_no_longer_has(empty_db):
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        logged = []
+        migrate.migrate(conn, log=logged.append)
+        assert any(line.startswith("applied the repeatable SQL") for line in logged)
+        logged.clear()
+        migrate.migrate(conn, log=logged.append)
+        assert not any("repeatable" in line for line in logged)          # unchanged: not run again
+        migrate.check_current(conn)
+        # A function an older version shipped, and a database that ran other files than these
+        conn.execute("CREATE FUNCTION analysis_gone() RETURNS int LANGUAGE sql AS 'SELECT 1'")
+        conn.execute("UPDATE schema_functions SET checksum = 'older'")
+        with pytest.raises(migrate.SchemaError, match="analysis functions differ"):
+            migrate.check_current(conn)
+        migrate.migrate(conn, log=logged.append)
+        assert any(line.startswith("applied the repeatable SQL") for line in logged)
+        assert conn.execute("SELECT to_regproc('analysis_gone')").fetchone()[0] is None
+        assert conn.execute("SELECT to_regproc('analysis_overlaps')").fetchone()[0] is not None
+        migrate.check_current(conn)

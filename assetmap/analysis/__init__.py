@@ -1,0 +1,1 @@
+"""Total Place and capacity analyses, computed in PostGIS: overlaps, spend, capacity sharing."""
