@@ -68,6 +68,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("secure_cookies", "ASSETMAP_SECURE_COOKIES", None,
             "Mark cookies Secure (HTTPS only): `1` or `0`. Default: on when the app is served over HTTPS.",
             lambda v: v.strip().lower() in ("1", "true", "yes", "on")),
+    Setting("pooling_weights", "ASSETMAP_POOLING_WEIGHTS", "population=0.4,client_groups=0.2,shares=0.2,spend=0.2",
+            "Weights of the pooling score's four terms (docs/analysis.md), as `term=weight` pairs."),
+    Setting("sharing_max_distance_m", "ASSETMAP_SHARING_MAX_DISTANCE_M", 3000.0,
+            "Furthest, in metres between neighbourhood centroids, that suggested capacity links and direct matches "
+            "reach.", float),
+    Setting("need_estimate", "ASSETMAP_NEED_ESTIMATE", "",
+            "Estimated need a week per 1,000 residents at the average need score, per capacity kind, as "
+            "`kind=amount` pairs (e.g. `volunteer_time=20`). Empty: only recorded needs count."),
 )
 
 
@@ -93,6 +101,9 @@ class Settings:
     geocoder_min_delay: float = 1.0
     max_upload_mb: int = 200
     secure_cookies: bool | None = None
+    pooling_weights: str = "population=0.4,client_groups=0.2,shares=0.2,spend=0.2"
+    sharing_max_distance_m: float = 3000.0
+    need_estimate: str = ""
 
     def __post_init__(self) -> None:
         problems = check(self)
@@ -179,6 +190,12 @@ def check(settings: Settings) -> list[str]:
     number("trusted_proxies", int, 0)
     number("max_upload_mb", int, 1)
     number("geocoder_min_delay", float, 0)
+    number("sharing_max_distance_m", float, 1, 100_000)
+    for key, parse in (("pooling_weights", pooling_weights), ("need_estimate", need_estimate)):
+        try:
+            parse(getattr(settings, key))
+        except ValueError as exc:
+            problems.append(f"{_env(key)} ({getattr(settings, key)!r}) {exc}")
 
     try:
         Rule.parse(settings.submit_rate if isinstance(settings.submit_rate, str) else "")
@@ -190,6 +207,42 @@ def check(settings: Settings) -> list[str]:
     if tiles_problem:
         problems.append(f"{_env('tiles')} ({settings.tiles!r}) {tiles_problem}")
     return problems
+
+
+POOLING_TERMS = ("population", "client_groups", "shares", "spend")
+
+
+def _pairs(text: Any) -> dict[str, float]:
+    """`a=1,b=2.5` as {"a": 1.0, "b": 2.5}; ValueError naming what is wrong."""
+    if not isinstance(text, str):
+        raise ValueError("is not text")
+    out: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, eq, value = part.partition("=")
+        try:
+            number = float(value) if eq else None
+        except ValueError:
+            number = None
+        if not key.strip() or number is None or number < 0 or number != number or number == float("inf"):
+            raise ValueError(f"has {part!r}: give name=number pairs with numbers of 0 or more, such as a=0.5,b=1")
+        out[key.strip()] = number
+    return out
+
+
+def pooling_weights(text: Any) -> dict[str, float]:
+    """The pooling score's weights: every term named, nothing else."""
+    weights = _pairs(text)
+    unknown, missing = set(weights) - set(POOLING_TERMS), set(POOLING_TERMS) - set(weights)
+    if unknown or missing:
+        raise ValueError(f"must give a weight for each of {', '.join(POOLING_TERMS)} and nothing else"
+                         + (f" (unknown: {', '.join(sorted(unknown))})" if unknown else "")
+                         + (f" (missing: {', '.join(sorted(missing))})" if missing else ""))
+    return weights
+
+
+def need_estimate(text: Any) -> dict[str, float]:
+    """The need estimate's rates per capacity kind; the kinds are checked against the vocabulary when used."""
+    return _pairs(text)
 
 
 def _tiles_problem(tiles: Any) -> str | None:

@@ -22,6 +22,7 @@ from functools import lru_cache
 
 import psycopg
 from opening_hours import OpeningHours, ParserError, State
+from psycopg.rows import tuple_row
 
 REFERENCE_MONDAY = datetime(2025, 3, 3)
 SLOT_MINUTES = 5
@@ -87,5 +88,5 @@ def refresh(conn: psycopg.Connection, *, everything: bool = False) -> int:
     """Store the weeks of the offers' and needs' schedules that have none yet (all of them, recomputed, with
     `everything`, as `db migrate` does so a change to this module reaches stored rows); rows written."""
     query = _MISSING.replace("EXCEPT SELECT schedule FROM schedule_weeks", "") if everything else _MISSING
-    with conn.transaction():
-        return remember(conn, [r[0] for r in conn.execute(query)])
+    with conn.transaction(), conn.cursor(row_factory=tuple_row) as cur:   # whatever rows the caller's conn makes
+        return remember(conn, [r[0] for r in cur.execute(query)])

@@ -118,7 +118,7 @@ def live_server(app):
         yield server
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def realdata() -> Path:
     if not REALDATA.is_dir():
         pytest.skip(f"real open data not found at {REALDATA} (it ships beside the project in CI, not in a clone; "

@@ -12,7 +12,7 @@ import psycopg
 from ..config import Settings
 from ..db.cluster import ClusterError
 from ..db.migrate import SchemaError
-from . import db, demo, exports, imports, serve, users
+from . import analyse, db, demo, exports, imports, serve, users
 
 
 class _Group(click.Group):
@@ -37,5 +37,5 @@ def main(ctx: click.Context) -> None:
         raise click.ClickException(str(exc)) from None
 
 
-for _command in (db.db, demo.demo, imports.import_group, exports.export, users.user, serve.serve):
+for _command in (analyse.analyse, db.db, demo.demo, imports.import_group, exports.export, users.user, serve.serve):
     main.add_command(_command)

@@ -22,6 +22,7 @@ from ..hsds.read import read_hsds
 from ..ingest.asset_files import MappingError, import_assets, load_mapping
 from ..ingest.gazetteer import FORMATS as GAZETTEER_FORMATS
 from ..ingest.gazetteer import import_gazetteer
+from ..ingest.needs import import_needs
 from ..ingest.neighbourhoods import import_neighbourhoods
 from ..ingest.osm import load_osm, read_osm
 from ..ingest.read import UnreadableFile
@@ -37,7 +38,7 @@ Work = Callable[..., ImportReport]   # work(conn, progress) → the report
 
 @click.group("import")
 def import_group() -> None:
-    """Import neighbourhoods, assets, services, postcodes, Open Referral and OSM data from files."""
+    """Import neighbourhoods, assets, services, capacity needs, postcodes, Open Referral and OSM data from files."""
 
 
 def _options(fn):
@@ -131,6 +132,17 @@ def services_cmd(settings, file, catchments, source, dry_run, rejects):
     _run(settings, file, rejects, lambda conn, progress: import_services(
         conn, file, source=source, catchments_path=catchments, dry_run=dry_run, progress=progress,
         settings=settings), count_rows(file))
+
+
+@import_group.command("needs")
+@click.argument("file", type=_FILE)
+@click.option("--source", help="Label that identifies this data set on re-import (default: the file's name).")
+@_options
+@click.pass_obj
+def needs_cmd(settings, file, source, dry_run, rejects):
+    """Import capacity needs, one per row with its place; re-importing the same source updates them."""
+    _run(settings, file, rejects, lambda conn, progress: import_needs(
+        conn, file, source=source, dry_run=dry_run, progress=progress, settings=settings), count_rows(file))
 
 
 @import_group.command("gazetteer")

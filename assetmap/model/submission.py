@@ -210,7 +210,7 @@ def validate_submission(data: Mapping[str, Any], *, vocabularies: Vocabularies, 
         elif inside_service_area is not None and not inside_service_area(lon, lat):
             errors["location"] = "this is outside the area this map covers"
 
-    offers = _validate_offers(data.get("capacity"), vocabularies, errors, reject_unknown)
+    offers = validate_offers(data.get("capacity"), vocabularies, errors, reject_unknown)
 
     if errors:
         raise ValidationFailed(errors)
@@ -221,8 +221,10 @@ def validate_submission(data: Mapping[str, Any], *, vocabularies: Vocabularies, 
         private_home=private_home, offers=tuple(offers))
 
 
-def _validate_offers(raw: Any, vocabularies: Vocabularies, errors: dict[str, str],
+def validate_offers(raw: Any, vocabularies: Vocabularies, errors: dict[str, str],
                      reject_unknown: bool) -> list[Offer]:
+    """The offers in `raw` checked against the vocabularies; each problem into `errors` under `capacity.N.field`.
+    The needs importer checks a need's kind, quantity, unit and schedule with it too: one set of rules for both."""
     units = vocabularies.units
     if raw in (None, ""):
         return []

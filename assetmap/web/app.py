@@ -15,6 +15,7 @@ from ..db.connect import database_url
 from ..db.migrate import check_current
 from . import (
     admin,
+    analysis_api,
     api,
     auth,
     compression,
@@ -23,6 +24,7 @@ from . import (
     errors,
     health,
     planner,
+    planner_analysis,
     planner_data,
     planner_upload,
     public,
@@ -51,10 +53,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _check_schema(url)
     db.init_app(app, url)
 
-    for module in (public, contribute, auth, planner, planner_data, planner_upload, admin, api, health, vendor):
+    for module in (public, contribute, auth, planner, planner_analysis, planner_data, planner_upload, admin, api,
+                   analysis_api, health, vendor):
         app.register_blueprint(module.bp)
     auth.init_app(app)
-    security.init_app(app, exempt_blueprints=(api.bp,))
+    security.init_app(app, exempt_blueprints=(api.bp, analysis_api.bp))
     compression.init_app(app)
     errors.init_app(app)
     return app

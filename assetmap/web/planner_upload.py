@@ -16,6 +16,7 @@ from flask_login import current_user
 from ..ingest.asset_files import import_assets
 from ..ingest.gazetteer import import_gazetteer
 from ..ingest.hsds import import_hsds
+from ..ingest.needs import import_needs
 from ..ingest.neighbourhoods import import_neighbourhoods
 from ..ingest.osm import import_osm
 from ..ingest.report import ImportReport
@@ -31,6 +32,7 @@ KINDS = {
     "assets": "Community assets (CSV, XLSX, GeoJSON, GeoPackage, zipped Shapefile)",
     "neighbourhoods": "Neighbourhood boundaries (GeoJSON, GeoPackage, zipped Shapefile)",
     "services": "Public services (CSV, XLSX, GeoJSON, GeoPackage)",
+    "needs": "Capacity needs: what groups and neighbourhoods are looking for (CSV, XLSX, GeoJSON)",
     "gazetteer": "Postcode centroids (Code-Point Open, ONS Postcode Directory, or postcode,lat,lon CSV)",
     "hsds": "Open Referral UK / HSDS (API JSON, or a zipped CSV data package)",
     "osm": "OpenStreetMap extract (Overpass JSON, OSM XML, GeoJSON)",
@@ -111,6 +113,8 @@ def _import(kind: str, path: Path, values: dict, mapping_path: Path | None, sour
                                      need_field=values.get("need_field") or None, dry_run=dry_run)
     if kind == "services":
         return import_services(conn, path, source=source, dry_run=dry_run, settings=settings)
+    if kind == "needs":
+        return import_needs(conn, path, source=source, dry_run=dry_run, settings=settings)
     if kind == "gazetteer":
         return import_gazetteer(conn, path, fmt=values["format"], dry_run=dry_run)
     if kind == "hsds":

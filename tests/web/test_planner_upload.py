@@ -193,3 +193,15 @@ def test_a_zip_may_not_write_outside_its_folder(app, db):
         zf.writestr("../../escaped.csv", "name\nx\n")
     response = upload(client, "assets", "evil.zip", buffer.getvalue())
     assert response.status_code == 400
+
+
+def test_capacity_needs_upload_like_the_command(app, db):
+    client = signed_in(app)
+    content = (b"source_ref,title,kind,quantity,unit,schedule,neighbourhood_code\n"
+               b"n1,Room for a lunch club,space,20,places,Tu 11:00-14:00,ASH01\n"
+               b"n2,Drivers,volunteer_time,5,hours_per_week,,NOWHERE\n")
+    html = upload(client, "needs", "lunch needs.csv", content).get_data(as_text=True)
+    assert "unknown neighbourhood &#39;NOWHERE&#39;" in html or "unknown neighbourhood 'NOWHERE'" in html
+    row = db.execute("SELECT title, source, status FROM capacity_needs WHERE source_ref = 'n1'").fetchone()
+    assert row == {"title": "Room for a lunch club", "source": "lunch needs", "status": "open"}
+    assert db.execute("SELECT count(*) AS n FROM capacity_needs WHERE source_ref = 'n2'").fetchone()["n"] == 0

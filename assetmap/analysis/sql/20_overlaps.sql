@@ -36,20 +36,47 @@ WITH s AS MATERIALIZED (
       JOIN c ca ON ca.service_id = p.a
       JOIN c cb ON cb.service_id = p.b
      WHERE ST_Intersects(ca.geom, cb.geom)
-), measured AS (
+), measured AS MATERIALIZED (
     SELECT sh.a, sh.b, sh.area_a, sh.area_b, sh.g, ST_Area(sh.g) AS area FROM shapes sh
-), described AS (
+), pieces AS MATERIALIZED (
+    -- Each catchment cut by the neighbourhoods it covers part of, once: the population in an overlap is then
+    -- found from the two catchments' pieces in each neighbourhood, not by cutting every overlap again. A
+    -- neighbourhood wholly inside a catchment needs no piece.
+    SELECT c.service_id, n.id AS nid, n.population, ST_Area(n.geom_bng) AS n_area, w.whole,
+           CASE WHEN NOT w.whole THEN ST_CollectionExtract(ST_Intersection(c.geom, n.geom_bng), 3) END AS piece
+      FROM c
+      JOIN neighbourhoods n ON n.geom_bng && c.geom AND ST_Intersects(n.geom_bng, c.geom)
+     CROSS JOIN LATERAL (SELECT ST_Covers(c.geom, n.geom_bng) AS whole) w
+     WHERE n.population IS NOT NULL
+), population AS MATERIALIZED (
+    -- analysis_population_within(overlap), computed from the pieces: the overlap's part of a neighbourhood is
+    -- where the two catchments' pieces of it meet.
+    SELECT m.a, m.b,
+           sum(pa.population * CASE WHEN pa.whole AND pb.whole THEN 1
+                                    WHEN pa.whole THEN ST_Area(pb.piece) / pa.n_area
+                                    WHEN pb.whole THEN ST_Area(pa.piece) / pa.n_area
+                                    ELSE ST_Area(ST_Intersection(pa.piece, pb.piece)) / pa.n_area END) AS people
+      FROM measured m
+      JOIN pieces pa ON pa.service_id = m.a
+      JOIN pieces pb ON pb.service_id = m.b AND pb.nid = pa.nid
+     WHERE m.area > 0.01 AND (pa.whole OR pb.whole OR pa.piece && pb.piece)
+     GROUP BY m.a, m.b
+), described AS MATERIALIZED (
     SELECT m.*, sa.name AS name_a, sb.name AS name_b, sa.agency AS agency_a, sb.agency AS agency_b,
            sa.agency_kind AS agency_kind_a, sb.agency_kind AS agency_kind_b, sa.theme AS theme_a, sb.theme AS theme_b,
-           analysis_population_within(m.g) AS population_both,
+           coalesce(pop.people, 0) AS population_both,
            ARRAY(SELECT g FROM unnest(sa.client_groups) AS g WHERE g = ANY (sb.client_groups) ORDER BY g) AS shared,
            sa.theme = sb.theme AS same_theme,
            lower(btrim(sa.agency)) = lower(btrim(sb.agency)) AS same_agency,
            (coalesce(sa.annual_spend, 0) + coalesce(sb.annual_spend, 0))::double precision AS combined_spend
       FROM measured m
+      LEFT JOIN population pop ON pop.a = m.a AND pop.b = m.b
       JOIN s sa ON sa.id = m.a
       JOIN s sb ON sb.id = m.b
-     WHERE m.area > 0   -- catchments that only touch along an edge do not overlap
+     -- Catchments that only touch along an edge do not overlap. Stored in EPSG:4326 and measured in 27700, two
+     -- shapes sharing an edge meet in a sliver of a few nanometres² after the round trip: a hundredth of a square
+     -- metre is far above that noise and far below any real catchment's overlap.
+     WHERE m.area > 0.01
 ), terms AS (
     -- Each term is a fraction of the largest value among these pairs (shares are fractions already), times its
     -- weight, so the score is their sum and each term says how much it added.
@@ -82,8 +109,10 @@ WITH s AS MATERIALIZED (
 ), touches AS MATERIALIZED (
     SELECT n.id AS neighbourhood_id, a.service_id
       FROM service_areas a
-      JOIN neighbourhoods n ON n.geom_bng && a.geom_bng AND ST_Relate(n.geom_bng, a.geom_bng, '2********')
-     WHERE a.service_id IN (SELECT id FROM s)
+      JOIN neighbourhoods n ON n.geom_bng && a.geom_bng AND ST_Intersects(n.geom_bng, a.geom_bng)
+     -- more than an edge, with the same tolerance for the round trip's slivers as analysis_overlaps
+     WHERE (ST_Covers(a.geom_bng, n.geom_bng) OR ST_Area(ST_Intersection(n.geom_bng, a.geom_bng)) > 0.01)
+       AND a.service_id IN (SELECT id FROM s)
     UNION
     SELECT si.neighbourhood_id, si.service_id
       FROM service_sites si

@@ -26,8 +26,12 @@ WITH s AS MATERIALIZED (
      CROSS JOIN LATERAL (SELECT analysis_fraction_within(c.geom, n.geom_bng) AS fraction) f
 ), per_service AS (
     SELECT c.service_id, s.annual_spend::double precision AS spend,
-           -- neighbourhoods may overlap a little along their edges: never count more than the whole catchment
-           least(coalesce(sum(p.area), 0) / c.area_m2, 1) AS inside, coalesce(sum(p.weight), 0) AS weight
+           -- Neighbourhoods may overlap a little along their edges: never count more than the whole catchment.
+           -- A catchment made of whole neighbourhoods sums to its area give or take float rounding: that is all
+           -- inside, not a sliver of spend outside.
+           CASE WHEN coalesce(sum(p.area), 0) >= c.area_m2 * (1 - 1e-9) THEN 1
+                ELSE coalesce(sum(p.area), 0) / c.area_m2 END AS inside,
+           coalesce(sum(p.weight), 0) AS weight
       FROM c
       JOIN s ON s.id = c.service_id
       LEFT JOIN pieces p ON p.service_id = c.service_id
