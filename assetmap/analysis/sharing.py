@@ -9,15 +9,15 @@ each candidate pair, find flows x_st ≥ 0 on the pairs with d_st ≤ max_distan
 both subject to Σ_t x_st ≤ surplus_s for every source s and Σ_s x_st ≤ deficit_t for every target t.
 
 Why this is exact. Both stages are linear programmes over the polytope of a bipartite transportation problem
-(the "capacitated transshipment" of a surplus to a deficit, with no capacity on a link). Each is solved to optimality
-by HiGHS (`scipy.optimize.linprog(method="highs")`), a maintained LP solver, on a sparse constraint matrix: one row
-per source, one per target, one column per usable pair, two ones in each column. That matrix is the incidence matrix
-of a bipartite graph, so it is totally unimodular: every vertex of the polytope is integral when the surpluses and
-deficits are integers, and a simplex solution is such a vertex. Stage 2 adds Σ x = moved*, which is the face of the
-polytope where stage 1's objective is optimal, so its vertices are vertices of the original polytope and stay
-integral. The two stages together give the lexicographic optimum exactly: first the most that can be moved, then
-the least amount × distance among all solutions that move that much; no greedy or nearest-first rule is involved,
-and a basic solution uses at most (sources + targets − 1) links.
+(surplus to deficit, no capacity on a link), each solved to optimality by HiGHS (`scipy.optimize.linprog`), a
+maintained LP solver, on a sparse constraint matrix: one row per source, one per target, one column per usable
+pair, two ones in each column. That matrix is the incidence matrix of a bipartite graph, so it is totally
+unimodular: every vertex of the polytope is integral when the surpluses and deficits are integers, and the basic
+solution HiGHS returns is such a vertex. Stage 2 adds Σ x = moved*, which cuts out the face of the polytope where
+stage 1's objective is optimal, so its vertices are vertices of the original polytope and stay integral. The two
+stages together give the lexicographic optimum exactly: first the most that can be moved, then the least
+amount × distance among all solutions that move that much; no greedy or nearest-first rule is involved, and a basic
+solution uses at most (sources + targets − 1) links.
 
 Why two stages rather than one weighted objective. Minimising Σ (d_st − M) x_st is also exact once M exceeds
 min(#sources, #targets) × max d (an augmenting path alternates at most that many forward links, so while the flow
@@ -29,11 +29,15 @@ Numerics. Amounts are divided by a power of two near the largest (exact in float
 integer-valued) and distances by the largest distance used, so HiGHS's absolute tolerances act as relative ones.
 The equality in stage 2 is fed stage 1's optimum as HiGHS computed it; stage 1's solution satisfies it, so stage 2
 is feasible within the solver's own tolerance. Flows below 1e-9 of that scale are dropped as noise, values within
-1e-9 of an integer are snapped to it, and `moved` and `cost` are summed from the flows returned, so they agree
-with them exactly.
+1e-9 of that scale of an integer are snapped to it, and `moved` and `cost` are summed from the flows returned, so
+they agree with them exactly.
 
-Decomposing by connected components of the pair graph is unnecessary: HiGHS's presolve separates independent
-blocks itself, and one call over all pairs was measured no slower than one call per component.
+Solver. HiGHS's interior point method ("highs-ipm"), which runs crossover to a basic solution, was measured 1.5 to
+6 times faster here than its dual simplex (what method="highs" picks for these LPs): on 1000 surplus and 1000
+deficit neighbourhoods with 50,000 random pairs about 0.9 s against 5 s for both stages. Should it not report an
+optimum, the dual simplex is tried before giving up. Decomposing by connected components of the pair graph is
+unnecessary: one call over all pairs was measured no slower than one per component, and much faster when there
+are many small components (each call has its own overhead).
 """
 
 from __future__ import annotations
@@ -80,9 +84,6 @@ class Solution:
     cost: float
 
 
-EMPTY = Solution([], 0.0, 0.0)
-
-
 def _positive(amounts: Mapping[K, float], name: str) -> dict[K, float]:
     out: dict[K, float] = {}
     for key, value in amounts.items():
@@ -95,7 +96,10 @@ def _positive(amounts: Mapping[K, float], name: str) -> dict[K, float]:
 
 
 def _linprog(c, **kwargs):
-    result = linprog(c, bounds=(0, None), method="highs", **kwargs)
+    """HiGHS's interior point method with crossover to a basic solution; its dual simplex if that does not finish."""
+    result = linprog(c, bounds=(0, None), method="highs-ipm", **kwargs)
+    if result.status != 0:
+        result = linprog(c, bounds=(0, None), method="highs-ds", **kwargs)
     if result.status != 0:
         raise SolverError(f"HiGHS failed (status {result.status}): {result.message}")
     return result
@@ -141,7 +145,7 @@ def solve(surplus: Mapping[K, float], deficit: Mapping[K, float], distances: Ite
             dist[k] = d
     n = len(dist)
     if n == 0:
-        return EMPTY
+        return Solution([], 0.0, 0.0)
 
     ns, nt = len(sources), len(targets)
     caps = np.array([supply[s] for s in sources] + [demand[t] for t in targets])
