@@ -25,6 +25,9 @@ LINK_COLUMNS = ("from_code", "to_code", "kind", "unit", "amount", "distance_km",
 MATCH_COLUMNS = ("need_id", "need_title", "offer_id", "asset_id", "asset_name", "kind", "unit", "need_quantity",
                  "offer_quantity", "distance_m", "overlap_hours", "times", "rank")
 
+# The one unit each kind of offer is counted in a week (sql/40_capacity.sql), in words.
+UNIT_WORDS = {"hours_per_week": "hours a week", "place_hours_per_week": "place-hours a week", "items": "items"}
+
 _LINK_DETAILS = (Path(__file__).with_name("queries") / "link_details.sql").read_text()
 
 

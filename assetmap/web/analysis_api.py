@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, request
 
 from ..analysis import filters as analysis_filters
 from ..analysis.filters import PARAMETER, Options
-from ..analysis.run import TABLES, table
+from ..analysis.run import BY_SERVICE, TABLES, table
 from ..errors import InvalidParameter
 from .auth import api_staff_required
 from .db import get_conn
@@ -21,10 +21,13 @@ PARTS = {"overlaps": ("overlaps", "pooling", "density", "catchments"), "spend": 
 
 
 def respond(name: str, fmt: str, *, download: bool = False) -> Response:
-    """Table `name` for this request's filters (`theme`, `client_group`, `agency_kind`, `kind`, comma lists) and
-    `geometry=0` to leave geometry out, as `fmt`."""
+    """Table `name` for this request's filters (`theme`, `client_group`, `agency_kind`, `kind`, comma lists),
+    `services` (ids, comma list: only pairs among them, for the tables in BY_SERVICE) and `geometry=0` to leave
+    geometry out, as `fmt`."""
     takes = TABLES[name][1]
     known = {"part", "format", "geometry", "download", *(PARAMETER[f] for f in takes)}
+    if name in BY_SERVICE:
+        known.add("services")
     unknown = sorted(set(request.args) - known)
     if unknown:
         raise InvalidParameter(unknown[0], f"unknown parameter; known: {', '.join(sorted(known))}")
@@ -34,7 +37,8 @@ def respond(name: str, fmt: str, *, download: bool = False) -> Response:
     conn = get_conn()
     chosen = analysis_filters.check(conn, **{f: request.args.getlist(PARAMETER[f]) for f in takes})
     options = Options.from_settings(current_app.config["ASSETMAP"])
-    result = table(conn, name, chosen, options, geometry=geometry == "1" and fmt == "geojson")
+    result = table(conn, name, chosen, options, geometry=geometry == "1" and fmt == "geojson",
+                   services=_ids(request.args.getlist("services")))
     response = Response(result.dumps(fmt), mimetype=MEDIA[fmt].split(";")[0])
     if fmt == "csv":
         response.headers["Content-Type"] = MEDIA["csv"]
@@ -42,6 +46,14 @@ def respond(name: str, fmt: str, *, download: bool = False) -> Response:
         response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     response.headers["Cache-Control"] = "no-store"   # internal figures: never into a shared cache
     return response
+
+
+def _ids(raw: list[str]) -> tuple[int, ...]:
+    ids = analysis_filters.split(raw)
+    bad = [i for i in ids if not (i.isascii() and i.isdigit() and len(i) < 19)]
+    if bad:
+        raise InvalidParameter("services", f"give service ids, whole numbers separated by commas (not {bad[0]!r})")
+    return tuple(int(i) for i in ids)
 
 
 def _serve(route: str) -> Response:

@@ -1,20 +1,117 @@
 """Planners' analysis pages, /planner/overlaps, /planner/spend and /planner/capacity: a folium map beside a table.
 
-The pages carry no analysis data: their script fetches each layer and table from /planner/analysis/<table>.<ext>,
-the same tables as /api/v1/analysis (same function, same filters) for a signed-in planner's session, and the
-pages' download links point there too.
+The pages carry no analysis data, so they stay small whatever the place: their scripts (static/js/analysis-*.js)
+fetch each layer and table from /planner/analysis/<table>.<ext>, the same tables as /api/v1/analysis (same
+function, same filters) for a signed-in planner's session, and the pages' download links point there too.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from dataclasses import dataclass
 
+from flask import Blueprint, current_app, render_template, request, url_for
+
+from .. import vocab
+from ..analysis import filters as analysis_filters
+from ..analysis.capacity import UNIT_WORDS
 from ..analysis.run import TABLES
-from ..errors import NotFound
+from ..errors import InvalidParameter, NotFound
+from ..ingest.services import AGENCY_KINDS, AGENCY_LABELS
+from ..maps.base import base_map
+from ..maps.offline import page_parts
+from ..model import neighbourhoods
 from .analysis_api import respond
 from .auth import staff_required
+from .db import get_conn
+from .vendor import vendor_url
 
 bp = Blueprint("planner_analysis", __name__, url_prefix="/planner", template_folder="templates")
+
+
+@dataclass(frozen=True)
+class Page:
+    heading: str
+    tables: tuple[str, ...]               # what the page offers to download
+    filters: tuple[str, ...]              # which of the analyses' filters it offers
+    layers: dict[str, dict[str, str]]     # what its script fetches: table → query added to the table's URL
+
+
+PAGES = {
+    "overlaps": Page("Where services overlap", ("pooling", "overlaps", "density", "catchments"),
+                     ("themes", "client_groups", "agency_kinds"),
+                     {"density": {}, "pooling": {"geometry": "0"}, "overlaps": {}, "catchments": {}}),
+    "spend": Page("The Total Place count: spend by neighbourhood", ("spend",),
+                  ("themes", "client_groups", "agency_kinds"), {"spend": {}}),
+    "capacity": Page("Sharing spare capacity", ("capacity", "links", "matches"), ("kinds",),
+                     {"capacity": {}, "links": {}, "matches": {}}),
+}
+LABELS = {"themes": "Theme", "client_groups": "Client group", "agency_kinds": "Kind of agency",
+          "kinds": "Kind of capacity"}
+
+
+@bp.after_request
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"   # internal figures: never into a shared cache
+    return response
+
+
+def _choices(conn, name: str) -> list[tuple[str, str]]:
+    if name == "agency_kinds":
+        return [(k, AGENCY_LABELS.get(k, k)) for k in AGENCY_KINDS]
+    return [(t.code, t.label) for t in vocab.load(conn, analysis_filters.VOCABULARY[name])]
+
+
+def _words(conn) -> dict[str, dict[str, str]]:
+    """Codes in words for the scripts' tables and legends: the same vocabularies the filters offer."""
+    return {"themes": dict(_choices(conn, "themes")), "client_groups": dict(_choices(conn, "client_groups")),
+            "agency_kinds": dict(AGENCY_LABELS), "kinds": dict(_choices(conn, "kinds")), "units": UNIT_WORDS}
+
+
+def _page(name: str):
+    conn = get_conn()
+    page = PAGES[name]
+    given = {f: request.args.getlist(analysis_filters.PARAMETER[f]) for f in page.filters}
+    error, status = None, 200
+    try:
+        chosen = analysis_filters.check(conn, **given)
+    except InvalidParameter as exc:
+        error, status = f"That filter cannot be used: {exc.message}.", 400
+        chosen = analysis_filters.check(conn)
+    args = {analysis_filters.PARAMETER[f]: ",".join(getattr(chosen, f)) for f in page.filters if getattr(chosen, f)}
+    settings = current_app.config["ASSETMAP"]
+    the_map = base_map(neighbourhoods.extent(conn), tiles=settings.tiles, tiles_attribution=settings.tiles_attribution)
+    parts = page_parts(the_map, vendor_url)
+    urls = {t: url_for(".table", name=t, ext="geojson", **args, **q) for t, q in page.layers.items()}
+    urls["neighbourhoods"] = url_for("api.list_neighbourhoods")
+    config = {"page": name, "map": the_map.get_name(), "urls": urls, "words": _words(conn)}
+    downloads = [(t, url_for(".table", name=t, ext="csv", download=1, **args),
+                  url_for(".table", name=t, ext="geojson", download=1, **args)) for t in page.tables]
+    filters = [{"name": analysis_filters.PARAMETER[f], "label": LABELS[f], "options": _choices(conn, f),
+                "chosen": getattr(chosen, f)} for f in page.filters]
+    options = analysis_filters.Options.from_settings(settings)
+    return render_template(f"planner_{name}.html", page=name, heading=page.heading, parts=parts, config=config,
+                           error=error, downloads=downloads, filters=filters, options=options), status
+
+
+@bp.get("/overlaps", endpoint="overlaps")
+@staff_required("planner", "admin")
+def overlaps_page():
+    """Services or agencies per neighbourhood, catchments on demand, and the ranked pooling candidates."""
+    return _page("overlaps")
+
+
+@bp.get("/spend", endpoint="spend")
+@staff_required("planner", "admin")
+def spend_page():
+    """Spend per head by neighbourhood, and the clicked one's spend by agency and theme."""
+    return _page("spend")
+
+
+@bp.get("/capacity", endpoint="capacity")
+@staff_required("planner", "admin")
+def capacity_page():
+    """Surplus and deficit per neighbourhood and kind, the suggested links, and the direct matches."""
+    return _page("capacity")
 
 
 @bp.get("/analysis/<name>.<any(csv, geojson):ext>", endpoint="table")

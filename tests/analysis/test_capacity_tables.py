@@ -217,7 +217,22 @@ def test_api_serves_the_same_tables(api):
     assert bare["features"] and all(f["geometry"] is None for f in bare["features"])
 
 
+def test_api_narrows_overlaps_and_catchments_to_services(api, town):
+    client, headers = api
+    every = client.get("/api/v1/analysis/overlaps", headers=headers).json["features"]
+    assert len(every) > 1
+    a, b = every[-1]["properties"]["service_a"], every[-1]["properties"]["service_b"]
+    pair = client.get(f"/api/v1/analysis/overlaps?services={a},{b}", headers=headers).json["features"]
+    assert [(f["properties"]["service_a"], f["properties"]["service_b"]) for f in pair] == [(a, b)]
+    assert pair[0]["properties"] == every[-1]["properties"]   # the same score: narrowing is after ranking
+    shapes = client.get(f"/api/v1/analysis/overlaps?part=catchments&services={b},{a}", headers=headers).json
+    assert sorted(f["properties"]["service_id"] for f in shapes["features"]) == sorted([a, b])
+
+
 @pytest.mark.parametrize("query, parameter", [
+    ("/api/v1/analysis/overlaps?services=1,two", "services"),
+    ("/api/v1/analysis/overlaps?services=99999999999999999999", "services"),
+    ("/api/v1/analysis/spend?services=1", "services"),
     ("/api/v1/analysis/overlaps?theme=knitting", "theme"),
     ("/api/v1/analysis/capacity?kind=hugs", "kind"),
     ("/api/v1/analysis/spend?kind=space", "kind"),
