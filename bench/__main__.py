@@ -10,6 +10,8 @@ database, and as a ratio to it; each timing is the best of `--repeat` runs.
   query fetching the same rows' ids and ST_AsGeoJSON points.
 - page bytes (bench/page_bytes.py): `/` on a phone in Chromium, first and repeat visit, against the first visit
   uncompressed; and the map's /api/v1/assets requests on load and after zooming in and back out.
+- service overlaps (bench/overlaps.py): every overlapping pair of 10k catchments with its population, against
+  geopandas (sjoin, shapely intersection, overlay with the neighbourhoods) on the same polygons.
 - capacity sharing (bench/capacity.py): suggested links for 100k offers and 1k needs, against a bare GROUP BY of
   the offers, and checked against networkx's min-cost flow.
 """
@@ -127,6 +129,9 @@ def main() -> None:
         with psycopg.connect(admin, autocommit=True) as c:
             c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
+    from bench.overlaps import describe as describe_overlaps
+    from bench.overlaps import run as run_overlaps
+    results["overlaps"] = run_overlaps(admin, args.repeat)
     from bench.capacity import describe as describe_capacity
     from bench.capacity import run as run_capacity
     results["capacity"] = run_capacity(admin, args.repeat)
@@ -151,6 +156,7 @@ def main() -> None:
               f"{b['api_requests_after_zoom_in_and_out']}")
     print("imports:", json.dumps(results["imports"], indent=1))
     print("geocoding:", json.dumps(results["geocode"], indent=1))
+    print(describe_overlaps(results["overlaps"]))
     print(describe_capacity(results["capacity"]))
 
 

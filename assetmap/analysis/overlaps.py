@@ -34,7 +34,9 @@ def overlaps(conn: psycopg.Connection, filters: Filters = EVERYTHING, options: O
     """Every overlapping pair, highest score first; only pooling candidates, or only pairs among `services`."""
     w = options.weights
     query = f"""
-        SELECT {', '.join(OVERLAP_COLUMNS)}, {_geometry('geom', geometry)}
+        SELECT {', '.join(OVERLAP_COLUMNS)},
+               -- the shape for the rows returned only: the function's own geom column would draw every pair
+               {_geometry('analysis_overlap_shape(service_a, service_b)', geometry)}
           FROM analysis_overlaps({_FILTERS}, %(w_population)s, %(w_client_groups)s, %(w_shares)s, %(w_spend)s)
          WHERE (NOT %(candidates)s OR pooling_candidate)
            AND (%(services)s::bigint[] IS NULL OR (service_a = ANY (%(services)s) AND service_b = ANY (%(services)s)))

@@ -1,6 +1,17 @@
 -- Where services overlap: every pair of intersecting catchments, and how many services touch each neighbourhood.
 -- The method, and why each figure is computed so, is in docs/analysis.md.
 
+-- The shape two catchments share (EPSG:4326), for maps: computed only for the pairs asked for. A catchment inside
+-- the other is the overlap itself, with no intersection to compute.
+CREATE FUNCTION analysis_overlap_shape(a bigint, b bigint) RETURNS geometry
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT ST_Transform(CASE WHEN ST_Covers(x.geom, y.geom) THEN y.geom
+                             WHEN ST_Covers(y.geom, x.geom) THEN x.geom
+                             ELSE ST_CollectionExtract(ST_Intersection(x.geom, y.geom), 3) END, 4326)
+      FROM service_catchments x, service_catchments y
+     WHERE x.service_id = a AND y.service_id = b
+$$;
+
 CREATE FUNCTION analysis_overlaps(themes text[] DEFAULT NULL, groups text[] DEFAULT NULL,
                                   agency_kinds text[] DEFAULT NULL,
                                   w_population double precision DEFAULT 0.4,
@@ -15,62 +26,52 @@ RETURNS TABLE (service_a bigint, service_b bigint, name_a text, name_b text, age
                population_term double precision, client_groups_term double precision,
                shares_term double precision, spend_term double precision, score double precision,
                geom geometry)
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
 WITH s AS MATERIALIZED (
     SELECT * FROM analysis_services(themes, groups, agency_kinds)
-), c AS MATERIALIZED (
-    SELECT * FROM analysis_catchments(themes, groups, agency_kinds)
-), pairs AS (
-    -- Candidate pairs from the spatial index on the areas' bounding boxes; each pair once, lower id first.
-    SELECT DISTINCT x.service_id AS a, y.service_id AS b
-      FROM service_areas x
-      JOIN service_areas y ON y.geom_bng && x.geom_bng AND y.service_id > x.service_id
-     WHERE x.service_id IN (SELECT service_id FROM c) AND y.service_id IN (SELECT service_id FROM c)
-), shapes AS (
-    -- A catchment inside the other is the overlap itself: no intersection to compute.
-    SELECT p.a, p.b, ca.area_m2 AS area_a, cb.area_m2 AS area_b,
-           CASE WHEN ST_Covers(ca.geom, cb.geom) THEN cb.geom
-                WHEN ST_Covers(cb.geom, ca.geom) THEN ca.geom
-                ELSE ST_CollectionExtract(ST_Intersection(ca.geom, cb.geom), 3) END AS g
-      FROM pairs p
-      JOIN c ca ON ca.service_id = p.a
-      JOIN c cb ON cb.service_id = p.b
-     WHERE ST_Intersects(ca.geom, cb.geom)
+), shared AS MATERIALIZED (
+    -- Per pair of catchments and neighbourhood both cover part of: the area of it they share, from their stored
+    -- pieces (catchment_pieces); a neighbourhood wholly inside either catchment needs no cut. Pairs are found by
+    -- joining the pieces on their neighbourhood, a hash join that two workers share. The services are joined
+    -- here rather than read from `s`: a parallel worker cannot read a CTE.
+    SELECT pa.service_id AS a, pb.service_id AS b, coalesce(n.population / n.area_m2, 0) AS density,
+           CASE WHEN pa.whole AND pb.whole THEN pa.area_m2
+                WHEN pa.whole THEN pb.area_m2
+                WHEN pb.whole THEN pa.area_m2
+                ELSE ST_Area(ST_Intersection(pa.piece, pb.piece)) END AS area
+      FROM catchment_pieces pa
+      JOIN catchment_pieces pb ON pb.neighbourhood_id = pa.neighbourhood_id AND pb.service_id > pa.service_id
+      JOIN neighbourhoods n ON n.id = pa.neighbourhood_id
+      JOIN analysis_services(themes, groups, agency_kinds) sa ON sa.id = pa.service_id
+      JOIN analysis_services(themes, groups, agency_kinds) sb ON sb.id = pb.service_id
+     WHERE pa.whole OR pb.whole OR pa.piece && pb.piece
+), inside AS (
+    SELECT a, b, sum(area) AS area, sum(area * density) AS people FROM shared GROUP BY a, b
+), outside AS (
+    -- Two catchments that both reach outside every neighbourhood may meet there too: their overlap is measured
+    -- whole. (When either lies wholly in neighbourhoods, so does their overlap, and its pieces hold all of it.)
+    SELECT x.service_id AS a, y.service_id AS b, ST_Area(ST_Intersection(x.geom, y.geom)) AS area
+      FROM service_catchments x
+      JOIN service_catchments y ON y.geom && x.geom AND y.service_id > x.service_id
+     WHERE x.outside_m2 > 0.01 AND y.outside_m2 > 0.01
+       AND x.service_id IN (SELECT id FROM s) AND y.service_id IN (SELECT id FROM s)
 ), measured AS MATERIALIZED (
-    SELECT sh.a, sh.b, sh.area_a, sh.area_b, sh.g, ST_Area(sh.g) AS area FROM shapes sh
-), pieces AS MATERIALIZED (
-    -- Each catchment cut by the neighbourhoods it covers part of, once: the population in an overlap is then
-    -- found from the two catchments' pieces in each neighbourhood, not by cutting every overlap again. A
-    -- neighbourhood wholly inside a catchment needs no piece.
-    SELECT c.service_id, n.id AS nid, n.population, ST_Area(n.geom_bng) AS n_area, w.whole,
-           CASE WHEN NOT w.whole THEN ST_CollectionExtract(ST_Intersection(c.geom, n.geom_bng), 3) END AS piece
-      FROM c
-      JOIN neighbourhoods n ON n.geom_bng && c.geom AND ST_Intersects(n.geom_bng, c.geom)
-     CROSS JOIN LATERAL (SELECT ST_Covers(c.geom, n.geom_bng) AS whole) w
-     WHERE n.population IS NOT NULL
-), population AS MATERIALIZED (
-    -- analysis_population_within(overlap), computed from the pieces: the overlap's part of a neighbourhood is
-    -- where the two catchments' pieces of it meet.
-    SELECT m.a, m.b,
-           sum(pa.population * CASE WHEN pa.whole AND pb.whole THEN 1
-                                    WHEN pa.whole THEN ST_Area(pb.piece) / pa.n_area
-                                    WHEN pb.whole THEN ST_Area(pa.piece) / pa.n_area
-                                    ELSE ST_Area(ST_Intersection(pa.piece, pb.piece)) / pa.n_area END) AS people
-      FROM measured m
-      JOIN pieces pa ON pa.service_id = m.a
-      JOIN pieces pb ON pb.service_id = m.b AND pb.nid = pa.nid
-     WHERE m.area > 0.01 AND (pa.whole OR pb.whole OR pa.piece && pb.piece)
-     GROUP BY m.a, m.b
+    -- The population in an overlap lives in neighbourhoods, so the pieces count all of it either way.
+    SELECT coalesce(o.a, i.a) AS a, coalesce(o.b, i.b) AS b, ca.area_m2 AS area_a, cb.area_m2 AS area_b,
+           coalesce(o.area, i.area) AS area, coalesce(i.people, 0) AS people
+      FROM inside i
+      FULL JOIN outside o ON o.a = i.a AND o.b = i.b
+      JOIN service_catchments ca ON ca.service_id = coalesce(o.a, i.a)
+      JOIN service_catchments cb ON cb.service_id = coalesce(o.b, i.b)
 ), described AS MATERIALIZED (
     SELECT m.*, sa.name AS name_a, sb.name AS name_b, sa.agency AS agency_a, sb.agency AS agency_b,
            sa.agency_kind AS agency_kind_a, sb.agency_kind AS agency_kind_b, sa.theme AS theme_a, sb.theme AS theme_b,
-           coalesce(pop.people, 0) AS population_both,
+           m.people AS population_both,
            ARRAY(SELECT g FROM unnest(sa.client_groups) AS g WHERE g = ANY (sb.client_groups) ORDER BY g) AS shared,
            sa.theme = sb.theme AS same_theme,
            lower(btrim(sa.agency)) = lower(btrim(sb.agency)) AS same_agency,
            (coalesce(sa.annual_spend, 0) + coalesce(sb.annual_spend, 0))::double precision AS combined_spend
       FROM measured m
-      LEFT JOIN population pop ON pop.a = m.a AND pop.b = m.b
       JOIN s sa ON sa.id = m.a
       JOIN s sb ON sb.id = m.b
      -- Catchments that only touch along an edge do not overlap. Stored in EPSG:4326 and measured in 27700, two
@@ -93,7 +94,7 @@ SELECT t.a, t.b, t.name_a, t.name_b, t.agency_a, t.agency_b, t.agency_kind_a, t.
        t.same_theme, t.same_agency, t.combined_spend,
        NOT t.same_agency AND cardinality(t.shared) > 0,
        t.t_pop, t.t_groups, t.t_shares, t.t_spend, t.t_pop + t.t_groups + t.t_shares + t.t_spend,
-       ST_Transform(t.g, 4326)
+       analysis_overlap_shape(t.a, t.b)
   FROM terms t
 $$;
 
@@ -103,16 +104,14 @@ CREATE FUNCTION analysis_service_density(themes text[] DEFAULT NULL, groups text
                                          agency_kinds text[] DEFAULT NULL)
 RETURNS TABLE (neighbourhood_id bigint, code text, name text, population integer, services integer,
                agencies integer, by_theme jsonb, by_client_group jsonb, geom geometry)
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
 WITH s AS MATERIALIZED (
     SELECT * FROM analysis_services(themes, groups, agency_kinds)
 ), touches AS MATERIALIZED (
-    SELECT n.id AS neighbourhood_id, a.service_id
-      FROM service_areas a
-      JOIN neighbourhoods n ON n.geom_bng && a.geom_bng AND ST_Intersects(n.geom_bng, a.geom_bng)
-     -- more than an edge, with the same tolerance for the round trip's slivers as analysis_overlaps
-     WHERE (ST_Covers(a.geom_bng, n.geom_bng) OR ST_Area(ST_Intersection(n.geom_bng, a.geom_bng)) > 0.01)
-       AND a.service_id IN (SELECT id FROM s)
+    -- a catchment's pieces are its parts of neighbourhoods of more than an edge (catchment_pieces)
+    SELECT p.neighbourhood_id, p.service_id
+      FROM catchment_pieces p
+     WHERE p.service_id IN (SELECT id FROM s)
     UNION
     SELECT si.neighbourhood_id, si.service_id
       FROM service_sites si

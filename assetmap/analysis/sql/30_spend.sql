@@ -12,18 +12,19 @@
 CREATE FUNCTION analysis_spend_parts(themes text[] DEFAULT NULL, groups text[] DEFAULT NULL,
                                      agency_kinds text[] DEFAULT NULL)
 RETURNS TABLE (service_id bigint, neighbourhood_id bigint, part text, spend double precision)
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
 WITH s AS MATERIALIZED (
     SELECT * FROM analysis_services(themes, groups, agency_kinds) WHERE annual_spend IS NOT NULL
 ), c AS MATERIALIZED (
     SELECT * FROM analysis_catchments(themes, groups, agency_kinds)
      WHERE service_id IN (SELECT id FROM s) AND area_m2 > 0
 ), pieces AS MATERIALIZED (
-    SELECT c.service_id, n.id AS neighbourhood_id, f.fraction * ST_Area(n.geom_bng) AS area,
-           coalesce(n.population, 0) * f.fraction AS weight
-      FROM c
-      JOIN neighbourhoods n ON n.geom_bng && c.geom AND ST_Intersects(n.geom_bng, c.geom)
-     CROSS JOIN LATERAL (SELECT analysis_fraction_within(c.geom, n.geom_bng) AS fraction) f
+    -- each catchment's stored parts of the neighbourhoods (catchment_pieces), weighted by the people in them
+    SELECT p.service_id, p.neighbourhood_id, p.area_m2 AS area,
+           coalesce(n.population, 0) * p.area_m2 / n.area_m2 AS weight
+      FROM catchment_pieces p
+      JOIN neighbourhoods n ON n.id = p.neighbourhood_id
+     WHERE p.service_id IN (SELECT service_id FROM c)
 ), per_service AS (
     SELECT c.service_id, s.annual_spend::double precision AS spend,
            -- Neighbourhoods may overlap a little along their edges: never count more than the whole catchment.
@@ -56,7 +57,7 @@ CREATE FUNCTION analysis_spend(themes text[] DEFAULT NULL, groups text[] DEFAULT
 RETURNS TABLE (neighbourhood_id bigint, code text, name text, population integer, services integer,
                spend_total double precision, spend_per_head double precision, by_agency_kind jsonb,
                by_agency jsonb, by_theme jsonb, geom geometry)
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
 WITH parts AS MATERIALIZED (
     SELECT p.neighbourhood_id, p.spend, s.agency, s.agency_kind, s.theme, p.service_id
       FROM analysis_spend_parts(themes, groups, agency_kinds) p
