@@ -72,3 +72,20 @@ def catchments(conn: psycopg.Connection, filters: Filters = EVERYTHING, *, servi
          ORDER BY s.id""", filters.services_args() | {"services": list(services) or None})
     return Table("catchments", CATCHMENT_COLUMNS, rows_of(CATCHMENT_COLUMNS, [r[:-1] for r in fetched]),
                  [r[-1] for r in fetched])
+
+
+SHAPE_COLUMNS = ("service_a", "service_b")
+
+
+def shapes(conn: psycopg.Connection, filters: Filters = EVERYTHING, *, services: Sequence[int]) -> Table:
+    """The shape each pair among `services` shares, for a map: without the whole analysis that ranks the pairs."""
+    fetched = fetch(conn, f"""
+        SELECT x.service_id, y.service_id, ST_AsGeoJSON(o.shape, 5)::json
+          FROM analysis_catchments({_FILTERS}) x
+          JOIN analysis_catchments({_FILTERS}) y ON y.service_id > x.service_id AND y.geom && x.geom
+         CROSS JOIN LATERAL (SELECT analysis_overlap_shape(x.service_id, y.service_id) AS shape) o
+         WHERE x.service_id = ANY (%(services)s) AND y.service_id = ANY (%(services)s)
+           AND ST_Area(ST_Transform(o.shape, 27700)) > 0.01
+         ORDER BY 1, 2""", filters.services_args() | {"services": list(services)})
+    return Table("overlap_shapes", SHAPE_COLUMNS, rows_of(SHAPE_COLUMNS, [r[:-1] for r in fetched]),
+                 [r[-1] for r in fetched])

@@ -8,6 +8,7 @@ import psycopg
 
 from . import capacity, overlaps, spend
 from .filters import DEFAULTS, EVERYTHING, Filters, Options
+from ..errors import InvalidParameter
 from .tables import Table
 
 # name → (function(conn, filters, options, geometry, services) → Table, the filters it takes)
@@ -18,13 +19,14 @@ TABLES: dict[str, tuple[Callable[..., Table], tuple[str, ...]]] = {
                 _SERVICES),
     "density": (lambda c, f, o, g, s: overlaps.density(c, f, geometry=g), _SERVICES),
     "catchments": (lambda c, f, o, g, s: overlaps.catchments(c, f, services=s), _SERVICES),
+    "overlap_shapes": (lambda c, f, o, g, s: overlaps.shapes(c, f, services=s), _SERVICES),
     "spend": (lambda c, f, o, g, s: spend.spend(c, f, geometry=g), _SERVICES),
     "capacity": (lambda c, f, o, g, s: capacity.balance(c, f, o, geometry=g), ("kinds",)),
     "links": (lambda c, f, o, g, s: capacity.links(c, f, o, geometry=g), ("kinds",)),
     "matches": (lambda c, f, o, g, s: capacity.matches(c, f, o, geometry=g), ("kinds",)),
 }
 # The tables that can be narrowed to a few services by id (a pair on the overlaps page, say).
-BY_SERVICE = frozenset({"overlaps", "pooling", "catchments"})
+BY_SERVICE = frozenset({"overlaps", "pooling", "catchments", "overlap_shapes"})
 
 
 def table(conn: psycopg.Connection, name: str, filters: Filters = EVERYTHING, options: Options = DEFAULTS, *,
@@ -37,4 +39,6 @@ def table(conn: psycopg.Connection, name: str, filters: Filters = EVERYTHING, op
         raise ValueError(f"{name} cannot be filtered by {', '.join(sorted(given - set(takes)))}")
     if services and name not in BY_SERVICE:
         raise ValueError(f"{name} cannot be narrowed to services")
+    if name == "overlap_shapes" and len(set(services)) < 2:
+        raise InvalidParameter("services", "give the ids of at least two services whose shared shapes to draw")
     return fn(conn, filters, options, geometry, tuple(services))

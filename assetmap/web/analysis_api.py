@@ -16,7 +16,7 @@ bp = Blueprint("analysis_api", __name__, url_prefix="/api/v1/analysis")
 
 MEDIA = {"geojson": "application/geo+json", "json": "application/json", "csv": "text/csv; charset=utf-8"}
 # route → the tables it serves, chosen by `part` (the first is the default)
-PARTS = {"overlaps": ("overlaps", "pooling", "density", "catchments"), "spend": ("spend",),
+PARTS = {"overlaps": ("overlaps", "pooling", "density", "catchments", "overlap_shapes"), "spend": ("spend",),
          "capacity": ("capacity", "links", "matches")}
 
 

@@ -39,7 +39,7 @@ class Page:
 PAGES = {
     "overlaps": Page("Where services overlap", ("pooling", "overlaps", "density", "catchments"),
                      ("themes", "client_groups", "agency_kinds"),
-                     {"density": {}, "pooling": {"geometry": "0"}, "overlaps": {}, "catchments": {}}),
+                     {"density": {}, "pooling": {"geometry": "0"}, "overlap_shapes": {}, "catchments": {}}),
     "spend": Page("The Total Place count: spend by neighbourhood", ("spend",),
                   ("themes", "client_groups", "agency_kinds"), {"spend": {}}),
     "capacity": Page("Sharing spare capacity", ("capacity", "links", "matches"), ("kinds",),

@@ -65,7 +65,7 @@
     try {
       const [catchments, overlap] = await Promise.all([
         A.getJson(A.withQuery(config.urls.catchments, { services: ids })),
-        A.getJson(A.withQuery(config.urls.overlaps, { services: ids })),
+        A.getJson(A.withQuery(config.urls.overlap_shapes, { services: ids })),
       ]);
       pairLayer.clearLayers();
       catchments.features.forEach((f) => {

@@ -227,6 +227,12 @@ def test_api_narrows_overlaps_and_catchments_to_services(api, town):
     assert pair[0]["properties"] == every[-1]["properties"]   # the same score: narrowing is after ranking
     shapes = client.get(f"/api/v1/analysis/overlaps?part=catchments&services={b},{a}", headers=headers).json
     assert sorted(f["properties"]["service_id"] for f in shapes["features"]) == sorted([a, b])
+    # The shape they share, without ranking every pair: the same shape as the overlaps table's.
+    shared = client.get(f"/api/v1/analysis/overlaps?part=overlap_shapes&services={a},{b}", headers=headers).json
+    assert [(f["properties"]["service_a"], f["properties"]["service_b"]) for f in shared["features"]] == [(a, b)]
+    assert shared["features"][0]["geometry"] == pair[0]["geometry"]
+    alone = client.get(f"/api/v1/analysis/overlaps?part=overlap_shapes&services={a}", headers=headers)
+    assert alone.status_code == 400 and alone.json["parameter"] == "services"
 
 
 @pytest.mark.parametrize("query, parameter", [
