@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 
 import psycopg
 
+from ..errors import InvalidParameter
 from . import capacity, overlaps, spend
 from .filters import DEFAULTS, EVERYTHING, Filters, Options
-from ..errors import InvalidParameter
 from .tables import Table
 
 # name → (function(conn, filters, options, geometry, services) → Table, the filters it takes)
