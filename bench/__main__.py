@@ -33,15 +33,7 @@ from assetmap.db import migrate
 from assetmap.db.connect import local_cluster
 from assetmap.demo.generate import generate_town
 from assetmap.demo.load import load_demo
-
-
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+from bench.common import best
 
 
 def server_url() -> str:

@@ -15,11 +15,10 @@ import time
 
 import networkx as nx
 import psycopg
-from psycopg import sql
 
-from assetmap import schedule_weeks, vocab
+from assetmap import schedule_weeks
 from assetmap.analysis import capacity
-from assetmap.db import migrate
+from bench.common import bench_database, best
 
 SIDE = 32            # 32 × 32 neighbourhoods of 500 m
 CELL = 500
@@ -30,13 +29,6 @@ SCHEDULES = ("Mo-Fr 09:00-17:00", "Tu 18:00-21:00", "Sa 10:00-16:00", "Mo,We 10:
              "Su 14:00-17:00", "Mo-Su 08:00-20:00", None)
 
 
-def _best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def populate(conn: psycopg.Connection, offers: int, needs: int, seed: int = 7) -> None:
@@ -118,31 +110,21 @@ def independent_check(conn: psycopg.Connection, links: capacity.Table, max_m: fl
 
 
 def run(admin_url: str, repeat: int = 3, offers: int = 100_000, needs: int = 1_000) -> dict:
-    name = f"assetmap_bench_capacity_{int(time.time())}"
-    with psycopg.connect(admin_url, autocommit=True) as c:
-        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = psycopg.conninfo.make_conninfo(admin_url, dbname=name)
-    try:
-        with psycopg.connect(url, autocommit=True) as conn:
-            migrate.migrate(conn, log=lambda m: None)
-            vocab.sync(conn)
-            t = time.perf_counter()
-            populate(conn, offers, needs)
-            load_s = time.perf_counter() - t
-            found: dict = {}
-            links_s = _best(lambda: found.update(links=capacity.links(conn)), repeat)
-            balance_s = _best(lambda: capacity.balance(conn, geometry=False), repeat)
-            baseline_s = _best(lambda: conn.execute(
-                "SELECT a.neighbourhood_id, o.kind, sum(o.quantity) FROM capacity_offers o "
-                "JOIN assets a ON a.id = o.asset_id GROUP BY 1, 2").fetchall(), repeat)
-            check = independent_check(conn, found["links"], 3000)
-            return {"offers": offers, "needs": needs, "neighbourhoods": SIDE * SIDE, "load_s": round(load_s, 1),
-                    "links": len(found["links"].rows), "links_s": round(links_s, 3),
-                    "balance_s": round(balance_s, 3), "baseline_group_by_s": round(baseline_s, 3),
-                    "ratio_links_to_baseline": round(links_s / baseline_s, 1), "check": check}
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as c:
-            c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with bench_database(admin_url, "capacity") as url, psycopg.connect(url, autocommit=True) as conn:
+        t = time.perf_counter()
+        populate(conn, offers, needs)
+        load_s = time.perf_counter() - t
+        found: dict = {}
+        links_s = best(lambda: found.update(links=capacity.links(conn)), repeat)
+        balance_s = best(lambda: capacity.balance(conn, geometry=False), repeat)
+        baseline_s = best(lambda: conn.execute(
+            "SELECT a.neighbourhood_id, o.kind, sum(o.quantity) FROM capacity_offers o "
+            "JOIN assets a ON a.id = o.asset_id GROUP BY 1, 2").fetchall(), repeat)
+        check = independent_check(conn, found["links"], 3000)
+        return {"offers": offers, "needs": needs, "neighbourhoods": SIDE * SIDE, "load_s": round(load_s, 1),
+                "links": len(found["links"].rows), "links_s": round(links_s, 3),
+                "balance_s": round(balance_s, 3), "baseline_group_by_s": round(baseline_s, 3),
+                "ratio_links_to_baseline": round(links_s / baseline_s, 1), "check": check}
 
 
 def describe(r: dict) -> str:

@@ -21,11 +21,10 @@ import geopandas as gpd
 import numpy as np
 import psycopg
 import shapely
-from psycopg import sql
 
 from assetmap import vocab
 from assetmap.analysis import overlaps
-from assetmap.db import migrate
+from bench.common import bench_database, best
 
 SIDE = 64            # 64 × 64 neighbourhoods of 1 km
 CELL = 1000
@@ -34,13 +33,6 @@ RADII = (300, 1500)
 AGENCIES = 60
 
 
-def _best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def populate(conn: psycopg.Connection, catchments: int, seed: int = 11) -> None:
@@ -111,39 +103,29 @@ def geopandas_overlaps(catchments: gpd.GeoDataFrame, hoods: gpd.GeoDataFrame) ->
 
 
 def run(admin_url: str, repeat: int = 3, catchments: int = 10_000) -> dict:
-    name = f"assetmap_bench_overlaps_{int(time.time())}"
-    with psycopg.connect(admin_url, autocommit=True) as c:
-        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = psycopg.conninfo.make_conninfo(admin_url, dbname=name)
-    try:
-        with psycopg.connect(url, autocommit=True) as conn:
-            migrate.migrate(conn, log=lambda m: None)
-            vocab.sync(conn)
-            t = time.perf_counter()
-            populate(conn, catchments)
-            load_s = time.perf_counter() - t
-            found: dict = {}
-            ours_s = _best(lambda: found.update(ours=overlaps.overlaps(conn, geometry=False)), repeat)
-            cs, hoods = frames(conn)
-            gp_s = _best(lambda: found.update(theirs=geopandas_overlaps(cs, hoods)), repeat)
-            overlay_s = _best(lambda: gpd.overlay(cs, cs, how="intersection", keep_geom_type=True), repeat)
-            ours, theirs = found["ours"].rows, found["theirs"]
-            area = sum(r["overlap_km2"] for r in ours)
-            people = sum(r["population_both"] for r in ours)
-            their_area = float(theirs["area"].sum()) / 1e6
-            their_people = float(theirs["population_both"].sum())
-            return {"catchments": catchments, "neighbourhoods": SIDE * SIDE, "load_s": round(load_s, 1),
-                    "pairs": len(ours), "seconds": round(ours_s, 2), "baseline_geopandas_s": round(gp_s, 2),
-                    "ratio_to_baseline": round(ours_s / gp_s, 2), "baseline_overlay_only_s": round(overlay_s, 2),
-                    "ratio_to_overlay_only": round(ours_s / overlay_s, 2),
-                    "check": {"geopandas_pairs": len(theirs), "overlap_km2": round(area, 3),
-                              "geopandas_overlap_km2": round(their_area, 3), "population_both": round(people),
-                              "geopandas_population_both": round(their_people),
-                              "same": len(ours) == len(theirs) and abs(area - their_area) <= 1e-6 * their_area
-                              and abs(people - their_people) <= 1e-6 * their_people}}
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as c:
-            c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with bench_database(admin_url, "overlaps") as url, psycopg.connect(url, autocommit=True) as conn:
+        t = time.perf_counter()
+        populate(conn, catchments)
+        load_s = time.perf_counter() - t
+        found: dict = {}
+        ours_s = best(lambda: found.update(ours=overlaps.overlaps(conn, geometry=False)), repeat)
+        cs, hoods = frames(conn)
+        gp_s = best(lambda: found.update(theirs=geopandas_overlaps(cs, hoods)), repeat)
+        overlay_s = best(lambda: gpd.overlay(cs, cs, how="intersection", keep_geom_type=True), repeat)
+        ours, theirs = found["ours"].rows, found["theirs"]
+        area = sum(r["overlap_km2"] for r in ours)
+        people = sum(r["population_both"] for r in ours)
+        their_area = float(theirs["area"].sum()) / 1e6
+        their_people = float(theirs["population_both"].sum())
+        return {"catchments": catchments, "neighbourhoods": SIDE * SIDE, "load_s": round(load_s, 1),
+                "pairs": len(ours), "seconds": round(ours_s, 2), "baseline_geopandas_s": round(gp_s, 2),
+                "ratio_to_baseline": round(ours_s / gp_s, 2), "baseline_overlay_only_s": round(overlay_s, 2),
+                "ratio_to_overlay_only": round(ours_s / overlay_s, 2),
+                "check": {"geopandas_pairs": len(theirs), "overlap_km2": round(area, 3),
+                          "geopandas_overlap_km2": round(their_area, 3), "population_both": round(people),
+                          "geopandas_population_both": round(their_people),
+                          "same": len(ours) == len(theirs) and abs(area - their_area) <= 1e-6 * their_area
+                          and abs(people - their_people) <= 1e-6 * their_people}}
 
 
 def describe(r: dict) -> str:
