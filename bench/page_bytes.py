@@ -10,16 +10,14 @@ Chromium driven by Playwright. Bytes are what Chrome's DevTools protocol reports
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
 
-from assetmap import create_app, vocab
-from assetmap.db import migrate
+from assetmap import create_app
 from assetmap.demo.load import load_demo
+from bench.common import bench_database
 
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
@@ -60,14 +58,8 @@ def run(admin_url: str) -> dict:
     from playwright.sync_api import sync_playwright
     from werkzeug.serving import make_server
 
-    name = f"assetmap_bench_bytes_{os.getpid()}"
-    with psycopg.connect(admin_url, autocommit=True) as c:
-        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = psycopg.conninfo.make_conninfo(admin_url, dbname=name)
-    try:
+    with bench_database(admin_url, "bytes") as url:
         with psycopg.connect(url, autocommit=True) as conn:
-            migrate.migrate(conn, log=lambda m: None)
-            vocab.sync(conn)
             assets = load_demo(conn, seed=1, scale=1)["assets"]
         app = create_app({"database_url": url, "tiles": "none", "secret_key": "bench"})
         logging.getLogger("werkzeug").setLevel(logging.WARNING)   # not a line per request
@@ -88,9 +80,6 @@ def run(admin_url: str) -> dict:
         finally:
             server.shutdown()
             app.extensions["assetmap.pool"].close()
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as c:
-            c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
     return {"assets": assets, "first_visit_bytes": first["bytes"], "first_visit_requests": first["requests"],
             "repeat_visit_bytes": repeat["bytes"], "repeat_visit_requests": repeat["requests"],
             "baseline_uncompressed_first_visit_bytes": plain["bytes"],
