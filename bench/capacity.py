@@ -29,8 +29,6 @@ SCHEDULES = ("Mo-Fr 09:00-17:00", "Tu 18:00-21:00", "Sa 10:00-16:00", "Mo,We 10:
              "Su 14:00-17:00", "Mo-Su 08:00-20:00", None)
 
 
-
-
 def populate(conn: psycopg.Connection, offers: int, needs: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     conn.execute("CREATE TEMP TABLE bench_blocks (code text, population int, x float8, y float8)")

@@ -24,6 +24,7 @@ import shapely
 
 from assetmap import vocab
 from assetmap.analysis import overlaps
+from assetmap.ingest.services import AGENCY_KINDS
 from bench.common import bench_database, best
 
 SIDE = 64            # 64 × 64 neighbourhoods of 1 km
@@ -31,8 +32,6 @@ CELL = 1000
 X0, Y0 = 400_000, 150_000
 RADII = (300, 1500)
 AGENCIES = 60
-
-
 
 
 def populate(conn: psycopg.Connection, catchments: int, seed: int = 11) -> None:
@@ -46,14 +45,13 @@ def populate(conn: psycopg.Connection, catchments: int, seed: int = 11) -> None:
                  {"x": X0, "y": Y0, "c": CELL, "n": SIDE})
     themes = vocab.codes(conn, "themes")
     groups = vocab.codes(conn, "client_groups")
-    kinds = ("nhs", "council", "housing", "police", "dwp", "voluntary", "education", "other")
     conn.execute("CREATE TEMP TABLE bench_services (n int, agency text, agency_kind text, theme text, "
                  "client_groups text[], spend numeric, x float8, y float8, radius float8)")
     side = SIDE * CELL
     with conn.cursor().copy("COPY bench_services FROM STDIN") as copy:
         for n in range(catchments):
             agency = rng.randrange(AGENCIES)
-            copy.write_row((n, f"Agency {agency}", kinds[agency % len(kinds)], rng.choice(themes),
+            copy.write_row((n, f"Agency {agency}", AGENCY_KINDS[agency % len(AGENCY_KINDS)], rng.choice(themes),
                             rng.sample(groups, rng.randint(1, 3)), rng.randint(50, 2000) * 1000,
                             X0 + rng.uniform(0, side), Y0 + rng.uniform(0, side), rng.uniform(*RADII)))
     conn.execute("""
@@ -130,7 +128,8 @@ def run(admin_url: str, repeat: int = 3, catchments: int = 10_000) -> dict:
 
 def describe(r: dict) -> str:
     c = r["check"]
-    return (f"service overlaps: {r['catchments']:,} catchments over {r['neighbourhoods']:,} neighbourhoods: "
+    return (f"service overlaps: {r['catchments']:,} catchments over {r['neighbourhoods']:,} neighbourhoods "
+            f"(loaded and cut into pieces in {r['load_s']} s): "
             f"{r['pairs']:,} overlapping pairs in {r['seconds']} s; geopandas (sjoin, intersection, overlay for "
             f"population) {r['baseline_geopandas_s']} s; ratio {r['ratio_to_baseline']}x; geopandas.overlay of the "
             f"catchments alone (shapes only) {r['baseline_overlay_only_s']} s, ratio {r['ratio_to_overlay_only']}x; "

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import psycopg
 
+from ..errors import InvalidParameter
 from .filters import DEFAULTS, EVERYTHING, Filters, Options
 from .tables import Table, fetch, rows_of
 
@@ -79,6 +80,8 @@ SHAPE_COLUMNS = ("service_a", "service_b")
 
 def shapes(conn: psycopg.Connection, filters: Filters = EVERYTHING, *, services: Sequence[int]) -> Table:
     """The shape each pair among `services` shares, for a map: without the whole analysis that ranks the pairs."""
+    if len(set(services)) < 2:
+        raise InvalidParameter("services", "give the ids of at least two services whose shared shapes to draw")
     fetched = fetch(conn, f"""
         SELECT x.service_id, y.service_id, ST_AsGeoJSON(o.shape, 5)::json
           FROM analysis_catchments({_FILTERS}) x

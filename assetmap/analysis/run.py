@@ -6,7 +6,6 @@ from collections.abc import Callable, Sequence
 
 import psycopg
 
-from ..errors import InvalidParameter
 from . import capacity, overlaps, spend
 from .filters import DEFAULTS, EVERYTHING, Filters, Options
 from .tables import Table
@@ -39,6 +38,4 @@ def table(conn: psycopg.Connection, name: str, filters: Filters = EVERYTHING, op
         raise ValueError(f"{name} cannot be filtered by {', '.join(sorted(given - set(takes)))}")
     if services and name not in BY_SERVICE:
         raise ValueError(f"{name} cannot be narrowed to services")
-    if name == "overlap_shapes" and len(set(services)) < 2:
-        raise InvalidParameter("services", "give the ids of at least two services whose shared shapes to draw")
     return fn(conn, filters, options, geometry, tuple(services))

@@ -20,10 +20,10 @@ from ..model.submission import normalise_postcode, validate_schedule
 from .report import ImportReport
 from .staging import Ticker, geocode_missing, has_coordinates, import_transaction, location_query, stable_ref, stage
 
-AGENCY_KINDS = ("nhs", "council", "housing", "police", "dwp", "voluntary", "education", "other")
-# The kinds in the words a council officer uses, for pages and filters.
+# The kinds of agency, in the words a council officer uses for pages and filters.
 AGENCY_LABELS = {"nhs": "NHS", "council": "Council", "housing": "Housing", "police": "Police",
                  "dwp": "DWP / Jobcentre", "voluntary": "Voluntary sector", "education": "Education", "other": "Other"}
+AGENCY_KINDS = tuple(AGENCY_LABELS)
 SITE_KINDS = ("fixed", "outreach", "home_visit")
 
 SERVICE_COLUMNS = {"ord": "bigint", "source_ref": "text", "agency": "text", "agency_kind": "text", "name": "text",

@@ -11,18 +11,18 @@ from dataclasses import dataclass
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
-from .. import vocab
 from ..analysis import filters as analysis_filters
 from ..analysis.capacity import UNIT_WORDS
 from ..analysis.run import TABLES
 from ..errors import InvalidParameter, NotFound
-from ..ingest.services import AGENCY_KINDS, AGENCY_LABELS
+from ..ingest.services import AGENCY_LABELS
 from ..maps.base import base_map
 from ..maps.offline import page_parts
 from ..model import neighbourhoods
 from .analysis_api import respond
 from .auth import staff_required
 from .db import get_conn
+from .terms import terms
 from .vendor import vendor_url
 
 bp = Blueprint("planner_analysis", __name__, url_prefix="/planner", template_folder="templates")
@@ -55,16 +55,15 @@ def _no_store(response):
     return response
 
 
-def _choices(conn, name: str) -> list[tuple[str, str]]:
+def _choices(name: str) -> list[tuple[str, str]]:
     if name == "agency_kinds":
-        return [(k, AGENCY_LABELS.get(k, k)) for k in AGENCY_KINDS]
-    return [(t.code, t.label) for t in vocab.load(conn, analysis_filters.VOCABULARY[name])]
+        return list(AGENCY_LABELS.items())
+    return [(t.code, t.label) for t in terms(analysis_filters.VOCABULARY[name])]
 
 
-def _words(conn) -> dict[str, dict[str, str]]:
+def _words() -> dict[str, dict[str, str]]:
     """Codes in words for the scripts' tables and legends: the same vocabularies the filters offer."""
-    return {"themes": dict(_choices(conn, "themes")), "client_groups": dict(_choices(conn, "client_groups")),
-            "agency_kinds": dict(AGENCY_LABELS), "kinds": dict(_choices(conn, "kinds")), "units": UNIT_WORDS}
+    return {**{f: dict(_choices(f)) for f in LABELS}, "units": UNIT_WORDS}
 
 
 def _page(name: str):
@@ -83,10 +82,10 @@ def _page(name: str):
     parts = page_parts(the_map, vendor_url)
     urls = {t: url_for(".table", name=t, ext="geojson", **args, **q) for t, q in page.layers.items()}
     urls["neighbourhoods"] = url_for("api.list_neighbourhoods")
-    config = {"page": name, "map": the_map.get_name(), "urls": urls, "words": _words(conn)}
+    config = {"page": name, "map": the_map.get_name(), "urls": urls, "words": _words()}
     downloads = [(t, url_for(".table", name=t, ext="csv", download=1, **args),
                   url_for(".table", name=t, ext="geojson", download=1, **args)) for t in page.tables]
-    filters = [{"name": analysis_filters.PARAMETER[f], "label": LABELS[f], "options": _choices(conn, f),
+    filters = [{"name": analysis_filters.PARAMETER[f], "label": LABELS[f], "options": _choices(f),
                 "chosen": getattr(chosen, f)} for f in page.filters]
     options = analysis_filters.Options.from_settings(settings)
     return render_template(f"planner_{name}.html", page=name, heading=page.heading, parts=parts, config=config,

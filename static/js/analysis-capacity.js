@@ -56,12 +56,12 @@
   }
 
   function draw(key) {
+    const [kind, unit] = key.split("/");
     const of = (collection) => collection.features.filter((f) => kindKey(f.properties) === key);
     const balances = of(data.capacity);
     const links = of(data.links);
     // A match is between an offer and a need in their own unit (places, not place-hours): same kind is enough.
-    const matches = data.matches.features.filter((f) => f.properties.kind === key.split("/")[0]);
-    const unit = balances.length ? balances[0].properties.unit : key.split("/")[1];
+    const matches = data.matches.features.filter((f) => f.properties.kind === kind);
     root.dataset.kind = key;
     [balanceLayer, linkLayer, matchLayer, chosenLayer].forEach((l) => l.clearLayers());
 
@@ -102,7 +102,7 @@
     summaryLine.textContent = !moved ? "" : "Short in all: " + amount(moved.deficit, unit) + "; spare in all: " +
       amount(moved.surplus, unit) + ". The suggested links meet " + amount(moved.moved, unit) + " of the shortfall" +
       (moved.moved < moved.deficit ? "; the rest has no spare capacity near enough." : ".");
-    page.status(kindWords({ kind: key.split("/")[0], unit: unit }) + ": " + A.number(balances.length) +
+    page.status(kindWords({ kind: kind, unit: unit }) + ": " + A.number(balances.length) +
       " neighbourhoods, " + A.number(links.length) + " suggested links, " + A.number(matches.length) +
       " direct matches.", "ready");
   }

@@ -34,10 +34,9 @@
     density.eachLayer((l) => values.push(l.feature.properties[key]));
     const cuts = A.quintileCuts(values);
     density.setStyle((f) => ({ fillColor: A.SEQUENTIAL[A.classOf(f.properties[key], cuts)] }));
-    const unit = key === "services" ? "services" : "agencies";
     A.legend(
       (key === "services" ? "Services" : "Agencies") + " reaching each neighbourhood",
-      A.sequentialClasses(cuts, (v) => A.number(v) + " " + unit),
+      A.sequentialClasses(cuts, (v) => A.number(v) + " " + key),
       ["Chosen pair: blue dashes and brown dots are the two catchments; purple is the area they share."]);
   }
 

@@ -14,13 +14,9 @@
   const CHOSEN = { weight: 4, color: "#1d1d1b" };
   let layer = null;
 
-  function perHead(p) {
-    return p.spend_per_head === null ? null : p.spend_per_head;
-  }
-
   function style(cuts) {
     return (f) => {
-      const v = perHead(f.properties);
+      const v = f.properties.spend_per_head;
       return v === null ? A.NO_DATA : { fillColor: A.SEQUENTIAL[A.classOf(v, cuts)], weight: 1, color: "#3b3b3b" };
     };
   }
@@ -66,12 +62,12 @@
     try {
       const data = await A.getJson(config.urls.spend);
       const rows = data.features.map((f) => f.properties);
-      const cuts = A.quintileCuts(rows.map(perHead));
+      const cuts = A.quintileCuts(rows.map((r) => r.spend_per_head));
       layer = A.areas(data, style(cuts), (f) => choose(f.properties.code)).addTo(map);
       A.layerControl(map, { "Spend per resident": layer });
       A.fit(map, layer);
       A.legend("Spend a year per resident (£)", A.sequentialClasses(cuts, A.money),
-        rows.some((r) => perHead(r) === null) ? ["Dashed outline: no population figure."] : []);
+        rows.some((r) => r.spend_per_head === null) ? ["Dashed outline: no population figure."] : []);
       summarise(data.summary);
       A.fillTable(document.getElementById("spend-table"), rows, (r) => r.name + " (" + r.code + ")",
         (r) => [A.number(r.population), A.money(r.spend_total), A.money(r.spend_per_head), A.number(r.services)],

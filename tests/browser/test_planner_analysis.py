@@ -6,14 +6,13 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from tests.helpers import LiveServer, add_staff, cheap_hashes, running_app, sign_in_page
+from tests.helpers import LiveServer, add_staff, running_app, scratch_database, sign_in_page
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def analysis_server(admin_url, demo_template):
-    from tests.helpers import scratch_database
     with scratch_database(admin_url, demo_template) as url:
         with psycopg.connect(url, autocommit=True) as conn:
             add_staff(conn)
@@ -22,8 +21,7 @@ def analysis_server(admin_url, demo_template):
 
 
 @pytest.fixture
-def planner_page(page, analysis_server, monkeypatch):
-    cheap_hashes(monkeypatch)
+def planner_page(page, analysis_server):
     sign_in_page(page, analysis_server)
     return page
 

@@ -89,37 +89,23 @@ CREATE TRIGGER service_areas_updated AFTER UPDATE ON service_areas
 CREATE TRIGGER service_areas_deleted AFTER DELETE ON service_areas
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION service_areas_changed();
 
--- New, reshaped or removed neighbourhoods cut the catchments under them (old and new shapes) again.
-CREATE FUNCTION neighbourhoods_recut_catchments() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    ids bigint[];
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        SELECT array_agg(DISTINCT c.service_id) INTO ids
-          FROM new_rows r JOIN service_catchments c ON c.geom && r.geom_bng;
-    ELSIF TG_OP = 'DELETE' THEN
-        SELECT array_agg(DISTINCT c.service_id) INTO ids
-          FROM old_rows r JOIN service_catchments c ON c.geom && r.geom_bng;
-    ELSE
-        SELECT array_agg(DISTINCT c.service_id) INTO ids
-          FROM old_rows o JOIN new_rows n USING (id),
-               LATERAL (VALUES (o.geom_bng), (n.geom_bng)) AS v(g)
-          JOIN service_catchments c ON c.geom && v.g
-         WHERE NOT ST_Equals(o.geom, n.geom);
-    END IF;
-    IF ids IS NOT NULL THEN
-        PERFORM catchment_pieces_refresh(ids);
-    END IF;
-    RETURN NULL;
-END
+-- New, reshaped or removed neighbourhoods cut the catchments under them (old and new shapes) again: one more
+-- thing neighbourhoods_changed() (0001) re-derives under the shapes it finds changed.
+CREATE OR REPLACE FUNCTION rederive_neighbourhoods_within(changed geometry[]) RETURNS void LANGUAGE sql AS $$
+    UPDATE assets a
+       SET neighbourhood_id = neighbourhood_at(a.geom)
+      FROM unnest(changed) AS c(geom)
+     WHERE ST_Intersects(a.geom, c.geom)
+       AND a.neighbourhood_id IS DISTINCT FROM neighbourhood_at(a.geom);
+    UPDATE service_sites s
+       SET neighbourhood_id = neighbourhood_at(s.geom)
+      FROM unnest(changed) AS c(geom)
+     WHERE ST_Intersects(s.geom, c.geom)
+       AND s.neighbourhood_id IS DISTINCT FROM neighbourhood_at(s.geom);
+    SELECT catchment_pieces_refresh(array_agg(DISTINCT sc.service_id))
+      FROM unnest(changed) AS c(geom)
+      JOIN service_catchments sc ON sc.geom && ST_Transform(c.geom, 27700);
 $$;
-CREATE TRIGGER neighbourhoods_recut_inserted AFTER INSERT ON neighbourhoods
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION neighbourhoods_recut_catchments();
-CREATE TRIGGER neighbourhoods_recut_updated AFTER UPDATE ON neighbourhoods
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION neighbourhoods_recut_catchments();
-CREATE TRIGGER neighbourhoods_recut_deleted AFTER DELETE ON neighbourhoods
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION neighbourhoods_recut_catchments();
 
 -- The overlaps' self-join of pieces is worth two workers on a county's data; without this, a table this size is
 -- below min_parallel_table_scan_size and never scanned in parallel.
