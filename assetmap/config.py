@@ -76,6 +76,25 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("need_estimate", "ASSETMAP_NEED_ESTIMATE", "",
             "Estimated need a week per 1,000 residents at the average need score, per capacity kind, as "
             "`kind=amount` pairs (e.g. `volunteer_time=20`). Empty: only recorded needs count."),
+    Setting("min_count", "ASSETMAP_MIN_COUNT", 5,
+            "Fewest exchanges (or people) that must stand behind a figure before a public page shows it.", int),
+    Setting("confirm_months", "ASSETMAP_CONFIRM_MONTHS", 6,
+            "Months after which holders are asked to confirm their entry is still right.", int),
+    Setting("confirm_grace_months", "ASSETMAP_CONFIRM_GRACE_MONTHS", 3,
+            "Months an entry may stay unconfirmed after that (marked on the map) before its offers leave capacity "
+            "search.", int),
+    Setting("request_rate", "ASSETMAP_REQUEST_RATE", "10/hour",
+            "Most requests for spare capacity one client may send, e.g. `10/hour`; counted in the database."),
+    Setting("smtp_url", "ASSETMAP_SMTP_URL", None,
+            "Where mail goes: `smtp://user:password@host:port` (STARTTLS when offered) or `smtps://…`. "
+            "Unset: no mail is sent, and the pages say so."),
+    Setting("mail_from", "ASSETMAP_MAIL_FROM", "AssetMap <noreply@localhost>", "The From address of mail."),
+    Setting("public_url", "ASSETMAP_PUBLIC_URL", None,
+            "The address people open the site at, e.g. `https://assets.example.org`: links in mail start with it. "
+            "Required with ASSETMAP_SMTP_URL."),
+    Setting("mail_max_attempts", "ASSETMAP_MAIL_MAX_ATTEMPTS", 8,
+            "Tries to send one message (with growing pauses) before it goes to the admins' dead-letter list.",
+            int),
 )
 
 
@@ -104,6 +123,14 @@ class Settings:
     pooling_weights: str = "population=0.4,client_groups=0.2,shares=0.2,spend=0.2"
     sharing_max_distance_m: float = 3000.0
     need_estimate: str = ""
+    min_count: int = 5
+    confirm_months: int = 6
+    confirm_grace_months: int = 3
+    request_rate: str = "10/hour"
+    smtp_url: str | None = None
+    mail_from: str = "AssetMap <noreply@localhost>"
+    public_url: str | None = None
+    mail_max_attempts: int = 8
 
     def __post_init__(self) -> None:
         problems = check(self)
@@ -191,17 +218,24 @@ def check(settings: Settings) -> list[str]:
     number("max_upload_mb", int, 1)
     number("geocoder_min_delay", float, 0)
     number("sharing_max_distance_m", float, 1, 100_000)
+    number("min_count", int, 1)
+    number("confirm_months", int, 1, 120)
+    number("confirm_grace_months", int, 0, 120)
+    number("mail_max_attempts", int, 1, 100)
     for key, parse in (("pooling_weights", pooling_weights), ("need_estimate", need_estimate)):
         try:
             parse(getattr(settings, key))
         except ValueError as exc:
             problems.append(f"{_env(key)} ({getattr(settings, key)!r}) {exc}")
 
-    try:
-        Rule.parse(settings.submit_rate if isinstance(settings.submit_rate, str) else "")
-    except ValueError:
-        problems.append(f"{_env('submit_rate')} ({settings.submit_rate!r}) is not a rate: give a count per "
-                        "second, minute, hour or day, such as 20/hour")
+    for key in ("submit_rate", "request_rate"):
+        value = getattr(settings, key)
+        try:
+            Rule.parse(value if isinstance(value, str) else "")
+        except ValueError:
+            problems.append(f"{_env(key)} ({value!r}) is not a rate: give a count per second, minute, hour or day, "
+                            "such as 20/hour")
+    problems.extend(_mail_problems(settings))
 
     tiles_problem = _tiles_problem(settings.tiles)
     if tiles_problem:
@@ -243,6 +277,24 @@ def pooling_weights(text: Any) -> dict[str, float]:
 def need_estimate(text: Any) -> dict[str, float]:
     """The need estimate's rates per capacity kind; the kinds are checked against the vocabulary when used."""
     return _pairs(text)
+
+
+def _mail_problems(settings: Settings) -> list[str]:
+    problems = []
+    if settings.smtp_url is not None:
+        parts = urlsplit(settings.smtp_url) if isinstance(settings.smtp_url, str) else None
+        if parts is None or parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            problems.append(f"{_env('smtp_url')} ({settings.smtp_url!r}) is not an SMTP URL: give "
+                            "smtp://host:port or smtps://user:password@host:port")
+        if not settings.public_url:
+            problems.append(f"{_env('smtp_url')} is set but {_env('public_url')} is not: links in mail need the "
+                            "address people open the site at, such as https://assets.example.org")
+    if settings.public_url is not None:
+        parts = urlsplit(settings.public_url) if isinstance(settings.public_url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+            problems.append(f"{_env('public_url')} ({settings.public_url!r}) is not an http(s) address such as "
+                            "https://assets.example.org")
+    return problems
 
 
 def _tiles_problem(tiles: Any) -> str | None:

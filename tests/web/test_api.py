@@ -34,8 +34,8 @@ def test_assets_is_a_feature_collection_of_every_published_asset(client, demo_co
     with_offers = [f for f in features if f["properties"]["capacity"]]
     assert len(with_offers) > len(features) / 2
     offer = with_offers[0]["properties"]["capacity"][0]
-    assert set(offer) == {"kind", "quantity", "unit", "schedule", "schedule_text", "cost", "cost_label", "audience",
-                          "description"}
+    assert set(offer) == {"id", "kind", "quantity", "unit", "schedule", "schedule_text", "cost", "cost_label",
+                          "audience", "description", "last_confirmed_at"}
 
 
 def test_pending_rejected_and_private_details_never_appear(client, demo_conn):
