@@ -211,14 +211,14 @@ def _spans(spans: str | None) -> str:
     parts = []
     for span in spans.split(","):
         if span.endswith("+"):
-            parts.append(f"from {_clock(span[:-1])}")
+            parts.append(f"from {clock(span[:-1])}")
         else:
             start, end = span.split("-")
-            parts.append(f"{_clock(start)} to {_clock(end)}")
+            parts.append(f"{clock(start)} to {clock(end)}")
     return _and(parts)
 
 
-def _clock(time: str) -> str:
+def clock(time: str) -> str:
     """'18:00' → '6pm', '08:30' → '8:30am', '12:00' → 'midday', '26:00' (past midnight) → '2am'."""
     if not time[:1].isdigit():
         return time   # sunrise, sunset, dawn, dusk
@@ -242,7 +242,7 @@ def _spelt_out(rule: str) -> str:
             out.append(f"({piece[1:-1]})" if piece.startswith('"') else piece)
             continue
         piece = piece.replace("24/7", "every day, 24 hours").replace("||", " or ")
-        piece = _CLOCK.sub(lambda m: _clock(m.group(0)), piece)
+        piece = _CLOCK.sub(lambda m: clock(m.group(0)), piece)
         piece = _NAMES.sub(lambda m: {**DAYS, **MONTHS, **HOLIDAYS}.get(m.group(0), "closed"), piece)
         out.append(_RANGE.sub(" to ", piece))
     return re.sub(r"\s+", " ", "".join(out)).strip()

@@ -11,8 +11,9 @@ from flask_login import current_user
 from .. import ratelimit, vocab
 from ..errors import InvalidParameter, NotFound
 from ..geocode import gazetteer
-from ..model import assets, contributions, moderation, neighbourhoods, submission
+from ..model import assets, capacity_search, contributions, moderation, neighbourhoods, submission
 from ..validate import parse_bbox, parse_codes, parse_int
+from . import capacity
 from .auth import api_staff_required
 from .db import get_conn
 from .security import client_key
@@ -71,11 +72,27 @@ def list_assets():
     return _revalidated(response)
 
 
+@bp.get("/capacity")
+def list_capacity():
+    """Spare capacity that fits: kind, when (opening_hours form or "now"), near and within_m, min_quantity, unit,
+    cost, audience; GeoJSON, nearest first, each offer with when it is next free and last confirmed."""
+    settings = current_app.config["ASSETMAP"]
+    query = capacity.parse_search(request.args, max_limit=settings.api_max_limit)
+    results = capacity_search.search(get_conn(), query, settings)
+    body = {"type": "FeatureCollection", "numberReturned": len(results.found), "more": results.more,
+            "when": query.when.text if query.when else None,
+            "near": query.near.__dict__ if query.near else None,
+            "features": [capacity.feature(f) for f in results.found]}
+    return Response(json.dumps(body), mimetype=GEOJSON)
+
+
 @bp.get("/neighbourhoods")
 def list_neighbourhoods():
-    """Every neighbourhood with population, need score, its published assets and spare-capacity offers, and
-    both per 1,000 residents."""
-    return _revalidated(_geojson(neighbourhoods.feature_collection(get_conn())))
+    """Every neighbourhood with population, need score, its published assets and spare-capacity offers, both
+    per 1,000 residents, and its confirmed exchanges and their hours where at least ASSETMAP_MIN_COUNT stand
+    behind them (else null)."""
+    min_count = current_app.config["ASSETMAP"].min_count
+    return _revalidated(_geojson(neighbourhoods.feature_collection(get_conn(), min_count)))
 
 
 @bp.get("/categories")

@@ -76,3 +76,11 @@ def csp_nonce() -> str:
 def client_key() -> str:
     """Who is asking, for rate limits: the client address (as ProxyFix resolved it, when proxies are trusted)."""
     return request.remote_addr or "unknown"
+
+
+def private(response):
+    """Pages that show a private link or contact details: no referrer, no caches, no search engines."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response

@@ -88,8 +88,10 @@ CREATE TABLE capacity_requests (
                            CHECK (status IN ('sent', 'accepted', 'declined', 'withdrawn')),
     holder_message         text CHECK (length(holder_message) <= 2000),
     decided_at             timestamptz,
-    -- The requester's private link; only its SHA-256 is kept, like an edit link.
+    -- Each side's private link to this request and its exchange; only SHA-256s are kept, like edit links. The
+    -- holder's goes out by mail (their edit link also reaches every request for their entry).
     requester_token_hash   bytea NOT NULL UNIQUE,
+    holder_token_hash      bytea UNIQUE,
     source                 text NOT NULL DEFAULT 'form' CHECK (source IN ('form', 'api', 'planner', 'proposal')),
     logged_by              bigint REFERENCES users (id) ON DELETE SET NULL,
     created_at             timestamptz NOT NULL DEFAULT now(),
