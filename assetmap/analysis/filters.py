@@ -1,14 +1,16 @@
 """The filters every analysis takes, checked against the vocabularies, and the options the settings give them.
 
-The same names are used by the CLI (`--theme`, `--client-group`, `--agency-kind`, `--kind`), the API (`theme`,
-`client_group`, `agency_kind`, `kind`, each a comma list) and the planner pages, so a figure on a page can be
-reproduced from the command line.
+The same names are used by the CLI (`--theme`, `--client-group`, `--agency-kind`, `--kind`, `--from`, `--to`),
+the API (`theme`, `client_group`, `agency_kind`, `kind`, each a comma list; `from` and `to`, months as `YYYY-MM`)
+and the planner pages, so a figure on a page can be reproduced from the command line.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 import psycopg
 
@@ -18,7 +20,11 @@ from ..ingest.services import AGENCY_KINDS
 
 # Each filter: the vocabulary its codes come from (None: a fixed list), and its name in the API.
 VOCABULARY = {"themes": "themes", "client_groups": "client_groups", "agency_kinds": None, "kinds": "capacity_kinds"}
-PARAMETER = {"themes": "theme", "client_groups": "client_group", "agency_kinds": "agency_kind", "kinds": "kind"}
+PARAMETER = {"themes": "theme", "client_groups": "client_group", "agency_kinds": "agency_kind", "kinds": "kind",
+             "from_month": "from", "to_month": "to"}
+# The filters that are one month each (`YYYY-MM`), not lists of codes: the first and last month counted.
+MONTHS = ("from_month", "to_month")
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,8 @@ class Filters:
     client_groups: tuple[str, ...] = ()
     agency_kinds: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
+    from_month: str | None = None
+    to_month: str | None = None
 
     def services_args(self) -> dict[str, list[str] | None]:
         """Bound values for the service analyses' three filter arguments (NULL: no filter)."""
@@ -36,6 +44,18 @@ class Filters:
 
     def kinds_arg(self) -> list[str] | None:
         return list(self.kinds) or None
+
+    def months_args(self) -> dict[str, date | None]:
+        """Bound values for the exchange analyses' two month arguments: each month's first day (NULL: no bound)."""
+        return {"first_month": month_start(self.from_month), "last_month": month_start(self.to_month)}
+
+    def query(self) -> dict[str, str]:
+        """The filters that are set, as the API's query parameters."""
+        out = {}
+        for name, value in vars(self).items():
+            if value:
+                out[PARAMETER[name]] = value if isinstance(value, str) else ",".join(value)
+        return out
 
 
 def allowed(conn: psycopg.Connection, name: str) -> list[str]:
@@ -46,8 +66,11 @@ def allowed(conn: psycopg.Connection, name: str) -> list[str]:
 def check(conn: psycopg.Connection, **given: Iterable[str] | None) -> Filters:
     """Filters from lists of codes (or comma lists), each checked; InvalidParameter (named as in the API) for
     the first filter with an unknown code."""
-    values: dict[str, tuple[str, ...]] = {}
+    values: dict[str, tuple[str, ...] | str | None] = {}
     for name, raw in given.items():
+        if name in MONTHS:
+            values[name] = month(name, raw)
+            continue
         if name not in VOCABULARY:
             raise TypeError(f"unknown filter {name}")
         codes = split(raw)
@@ -58,7 +81,23 @@ def check(conn: psycopg.Connection, **given: Iterable[str] | None) -> Filters:
                 raise InvalidParameter(PARAMETER[name], f"unknown {'codes' if len(unknown) > 1 else 'code'} "
                                   f"{', '.join(unknown)}; known: {', '.join(known)}")
         values[name] = codes
+    if values.get("from_month") and values.get("to_month") and values["to_month"] < values["from_month"]:
+        raise InvalidParameter("to", f"{values['to_month']} is before the first month, {values['from_month']}")
     return Filters(**values)
+
+
+def month(name: str, raw: Iterable[str] | str | None) -> str | None:
+    """One month as `YYYY-MM` (None when not given); InvalidParameter for anything else."""
+    given = split(raw)
+    if not given:
+        return None
+    if len(given) > 1 or not _MONTH.match(given[0]):
+        raise InvalidParameter(PARAMETER[name], f"give one month as YYYY-MM, e.g. 2025-04 (not {','.join(given)!r})")
+    return given[0]
+
+
+def month_start(value: str | None) -> date | None:
+    return None if value is None else date(int(value[:4]), int(value[5:7]), 1)
 
 
 def split(raw: Iterable[str] | str | None) -> tuple[str, ...]:

@@ -6,12 +6,13 @@ from collections.abc import Callable, Sequence
 
 import psycopg
 
-from . import capacity, overlaps, spend
+from . import capacity, overlaps, reciprocity, spend
 from .filters import DEFAULTS, EVERYTHING, Filters, Options
 from .tables import Table
 
 # name → (function(conn, filters, options, geometry, services) → Table, the filters it takes)
 _SERVICES = ("themes", "client_groups", "agency_kinds")
+_EXCHANGES = ("kinds", "from_month", "to_month")
 TABLES: dict[str, tuple[Callable[..., Table], tuple[str, ...]]] = {
     "overlaps": (lambda c, f, o, g, s: overlaps.overlaps(c, f, o, geometry=g, services=s), _SERVICES),
     "pooling": (lambda c, f, o, g, s: overlaps.overlaps(c, f, o, candidates_only=True, geometry=g, services=s),
@@ -23,6 +24,10 @@ TABLES: dict[str, tuple[Callable[..., Table], tuple[str, ...]]] = {
     "capacity": (lambda c, f, o, g, s: capacity.balance(c, f, o, geometry=g), ("kinds",)),
     "links": (lambda c, f, o, g, s: capacity.links(c, f, o, geometry=g), ("kinds",)),
     "matches": (lambda c, f, o, g, s: capacity.matches(c, f, o, geometry=g), ("kinds",)),
+    "reciprocity": (lambda c, f, o, g, s: reciprocity.neighbourhoods(c, f, geometry=g), _EXCHANGES),
+    "reciprocity_organisations": (lambda c, f, o, g, s: reciprocity.organisations(c, f), _EXCHANGES),
+    "flows": (lambda c, f, o, g, s: reciprocity.flows(c, f, geometry=g), _EXCHANGES),
+    "trends": (lambda c, f, o, g, s: reciprocity.trends(c, f), _EXCHANGES),
 }
 # The tables that can be narrowed to a few services by id (a pair on the overlaps page, say).
 BY_SERVICE = frozenset({"overlaps", "pooling", "catchments", "overlap_shapes"})

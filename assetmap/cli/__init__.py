@@ -12,7 +12,7 @@ import psycopg
 from ..config import Settings
 from ..db.cluster import ClusterError
 from ..db.migrate import SchemaError
-from . import analyse, db, demo, exports, imports, serve, users
+from . import analyse, confirmations, db, demo, exports, imports, mail, serve, users
 
 
 class _Group(click.Group):
@@ -37,5 +37,6 @@ def main(ctx: click.Context) -> None:
         raise click.ClickException(str(exc)) from None
 
 
-for _command in (analyse.analyse, db.db, demo.demo, imports.import_group, exports.export, users.user, serve.serve):
+for _command in (analyse.analyse, db.db, demo.demo, imports.import_group, exports.export, users.user, serve.serve,
+                 confirmations.confirmations, mail.mail):
     main.add_command(_command)

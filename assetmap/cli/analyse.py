@@ -1,4 +1,5 @@
-"""`assetmap analyse …`: the Total Place and capacity analyses as CSV or GeoJSON, as the planner pages show them."""
+"""`assetmap analyse …`: the Total Place, capacity and reciprocity analyses as CSV or GeoJSON, as the planner pages
+show them."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ from ..errors import InvalidParameter
 _SUFFIXES = {".geojson": "geojson", ".json": "geojson", ".csv": "csv"}
 # what each command writes, by flag: the first is the default
 _VARIANTS = {"overlaps": ("overlaps", "pooling", "density"), "spend": ("spend",),
-             "capacity": ("capacity", "links", "matches")}
+             "capacity": ("capacity", "links", "matches"),
+             "reciprocity": ("reciprocity", "reciprocity_organisations", "flows", "trends")}
+# table → the flag that asks for it, where the two differ
+_FLAGS = {"pooling": "candidates", "reciprocity_organisations": "organisations"}
 
 
 @click.command("analyse")
@@ -32,24 +36,33 @@ _VARIANTS = {"overlaps": ("overlaps", "pooling", "density"), "spend": ("spend",)
 @click.option("--theme", multiple=True, help="Only services of this theme (repeat, or a comma list).")
 @click.option("--client-group", multiple=True, help="Only services for this client group.")
 @click.option("--agency-kind", multiple=True, help="Only services of this kind of agency (nhs, council, …).")
-@click.option("--kind", multiple=True, help="capacity: only this capacity kind.")
+@click.option("--organisations", is_flag=True, help="reciprocity: per organisation instead of per neighbourhood.")
+@click.option("--flows", is_flag=True, help="reciprocity: the flows between neighbourhoods instead.")
+@click.option("--trends", is_flag=True, help="reciprocity: month by month instead.")
+@click.option("--kind", multiple=True, help="capacity, reciprocity: only this capacity kind.")
+@click.option("--from", "from_month", help="reciprocity: the first month counted, YYYY-MM.")
+@click.option("--to", "to_month", help="reciprocity: the last month counted, YYYY-MM.")
 @click.pass_obj
 def analyse(settings: Settings, analysis: str, fmt: str | None, output: Path | None, links: bool, matches: bool,
-            candidates: bool, density: bool, theme, client_group, agency_kind, kind) -> None:
-    """Write ANALYSIS (overlaps, spend, capacity) as a table, with the figures the planner pages show."""
-    flags = {"links": links, "matches": matches, "pooling": candidates, "density": density}
+            candidates: bool, density: bool, organisations: bool, flows: bool, trends: bool, theme, client_group,
+            agency_kind, kind, from_month, to_month) -> None:
+    """Write ANALYSIS (overlaps, spend, capacity, reciprocity) as a table, with the figures the planner pages
+    show."""
+    flags = {"links": links, "matches": matches, "pooling": candidates, "density": density,
+             "reciprocity_organisations": organisations, "flows": flows, "trends": trends}
     chosen = [name for name, on in flags.items() if on]
     if len(chosen) > 1:
-        raise click.UsageError(f"give at most one of {', '.join('--' + c for c in chosen)}")
+        raise click.UsageError(f"give at most one of {', '.join('--' + _FLAGS.get(c, c) for c in chosen)}")
     name = chosen[0] if chosen else analysis
     if name not in _VARIANTS[analysis]:
-        raise click.UsageError(f"--{'candidates' if name == 'pooling' else name} goes with "
+        raise click.UsageError(f"--{_FLAGS.get(name, name)} goes with "
                                f"`assetmap analyse {next(a for a, v in _VARIANTS.items() if name in v)}`")
     fmt = fmt or (_SUFFIXES.get(output.suffix.lower()) if output else None) or "csv"
     with connect(settings) as conn:
         try:
             chosen_filters = analysis_filters.check(conn, themes=theme, client_groups=client_group,
-                                                    agency_kinds=agency_kind, kinds=kind)
+                                                    agency_kinds=agency_kind, kinds=kind, from_month=from_month,
+                                                    to_month=to_month)
             result = table(conn, name, chosen_filters, Options.from_settings(settings), geometry=fmt == "geojson")
         except InvalidParameter as exc:
             raise click.UsageError(f"--{exc.param.replace('_', '-')}: {exc.message}") from None
@@ -72,6 +85,10 @@ def describe(name: str, summary: dict) -> list[str]:
                 f"£{summary['neighbourhood']:,.0f}; outside every neighbourhood £{summary['outside']:,.0f}; "
                 f"in neighbourhoods with no population £{summary['no_population']:,.0f}; "
                 f"services with no catchment £{summary['no_catchment']:,.0f}"]
+    if name == "reciprocity" and summary:
+        return [f"{summary['exchanges']:,} confirmed exchanges, {summary['hours']:,.1f} hours; "
+                f"{summary['cross_boundary']:,} crossed a neighbourhood boundary; {summary['needs_met']:,} needs met; "
+                f"{summary['people_reached']:,} people reached"]
     if name == "links":
         return [f"{kind}: surplus {s['surplus']:,.1f}, deficit {s['deficit']:,.1f}, moved {s['moved']:,.1f} "
                 f"within {summary['max_distance_m']:,.0f} m" for kind, s in summary.get("by_kind", {}).items()]

@@ -18,17 +18,18 @@ import pyogrio
 from ..config import Settings
 from ..db.connect import connect
 from ..errors import AssetMapError
-from ..hsds.read import read_hsds
+from ..hsds.read import read_package
 from ..ingest.asset_files import MappingError, import_assets, load_mapping
 from ..ingest.gazetteer import FORMATS as GAZETTEER_FORMATS
 from ..ingest.gazetteer import import_gazetteer
+from ..ingest.hsds import load_hsds
 from ..ingest.needs import import_needs
 from ..ingest.neighbourhoods import import_neighbourhoods
+from ..ingest.openactive import load_openactive, read_feed
 from ..ingest.osm import load_osm, read_osm
 from ..ingest.read import UnreadableFile
 from ..ingest.report import ImportReport, default_rejects_path
 from ..ingest.service_files import import_services
-from ..ingest.services import load_services
 
 # What a bad input file raises; each becomes a one-line message naming the file, not a traceback.
 FILE_ERRORS = (UnreadableFile, MappingError, AssetMapError, ValueError, OSError, ET.ParseError)
@@ -38,7 +39,7 @@ Work = Callable[..., ImportReport]   # work(conn, progress) → the report
 
 @click.group("import")
 def import_group() -> None:
-    """Import neighbourhoods, assets, services, capacity needs, postcodes, Open Referral and OSM data from files."""
+    """Import neighbourhoods, assets, services, capacity needs, postcodes, Open Referral, OSM and OpenActive data."""
 
 
 def _options(fn):
@@ -161,11 +162,10 @@ def gazetteer_cmd(settings, file, fmt, dry_run, rejects):
 @_options
 @click.pass_obj
 def hsds_cmd(settings, path, dry_run, rejects):
-    """Import Open Referral UK services: an API JSON file, a folder of them, or a CSV data package."""
-    rows, report = read_hsds(path)
-    _run(settings, path, rejects, lambda conn, progress: load_services(
-        conn, rows, source=report.source, report=report, dry_run=dry_run, progress=progress, settings=settings),
-        len(rows))
+    """Import Open Referral UK services and their spare capacity: an API JSON file, a folder, or a CSV package."""
+    rows = read_package(path)
+    _run(settings, path, rejects, lambda conn, progress: load_hsds(
+        conn, rows, dry_run=dry_run, progress=progress, settings=settings), len(rows.services) + len(rows.assets))
 
 
 @import_group.command("osm")
@@ -177,3 +177,14 @@ def osm_cmd(settings, file, dry_run, rejects):
     rows, report = read_osm(file)
     _run(settings, file, rejects, lambda conn, progress: load_osm(
         conn, rows, report, dry_run=dry_run, progress=progress, settings=settings), len(rows))
+
+
+@import_group.command("openactive")
+@click.argument("file", type=_FILE)
+@_options
+@click.pass_obj
+def openactive_cmd(settings, file, dry_run, rejects):
+    """Import OpenActive sessions' places left as offers: an RPDE feed page, a list of pages, or a list of items."""
+    items, report = read_feed(file)
+    _run(settings, file, rejects, lambda conn, progress: load_openactive(
+        conn, items, report, dry_run=dry_run, progress=progress, settings=settings), len(items))

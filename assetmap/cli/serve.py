@@ -1,8 +1,16 @@
-"""`assetmap serve`: the web app under gunicorn."""
+"""`assetmap serve`: the web app under gunicorn, and the mail worker beside it when mail is configured.
+
+The worker is a child process started before this process becomes gunicorn (exec), with the kernel asked to end it
+(SIGTERM) when its parent does: so `make run`, or a service manager running `assetmap serve`, sends mail with no
+second command to remember, and no worker is left behind when the server stops.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
+import subprocess
 import sys
 
 import click
@@ -10,6 +18,9 @@ import click
 from ..config import Settings
 from ..db import migrate as migrations
 from ..db.connect import connect
+from ..mail import outbox
+
+PR_SET_PDEATHSIG = 1   # <linux/prctl.h>
 
 
 @click.command()
@@ -18,10 +29,13 @@ from ..db.connect import connect
               show_default="PORT or 5000")
 @click.pass_obj
 def serve(settings: Settings, host: str, port: int) -> None:
-    """Serve the web app with gunicorn (refuses while the schema is behind)."""
+    """Serve the web app with gunicorn (refuses while the schema is behind), and the mail worker if configured."""
     with connect(settings) as conn:
         migrations.check_current(conn)
     settings.home.mkdir(parents=True, exist_ok=True)
+    if outbox.enabled(settings):
+        worker = _start_mail_worker()
+        click.echo(f"mail worker started (process {worker.pid})")
     click.echo(f"AssetMap on http://{host}:{port}/  (Ctrl-C stops it)")
     args = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(settings.workers),
             "--access-logfile", "-", "--graceful-timeout", "5",
@@ -30,3 +44,17 @@ def serve(settings: Settings, host: str, port: int) -> None:
             # Planners' uploads import in the request; 100k rows take about half a minute here.
             "--timeout", "300", "assetmap:create_app()"]
     os.execv(sys.executable, args)
+
+
+def _start_mail_worker() -> subprocess.Popen:
+    """`assetmap mail worker` as a child that gets SIGTERM when this process (gunicorn, after the exec) exits."""
+    prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)   # Linux; elsewhere stop it yourself
+    parent = os.getpid()
+
+    def die_with_parent() -> None:
+        if prctl is not None:
+            prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:   # the parent was gone before the request was made
+            os._exit(0)
+
+    return subprocess.Popen([sys.executable, "-m", "assetmap.cli", "mail", "worker"], preexec_fn=die_with_parent)

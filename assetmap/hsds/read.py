@@ -1,14 +1,18 @@
-"""Open Referral UK (HSDS 3.0) importer: the API's JSON shapes or the CSV data package, to service rows.
+"""Open Referral UK (HSDS 3.0 and 3.1) importer: the API's JSON shapes or the CSV data package, to service rows and
+the places that hold services' spare capacity.
 
 Accepted inputs:
 - a JSON file holding one service (`service_full.json`), a list, or a paginated page (`{"contents": [...]}`); an
   organisation with nested `services`, and service-at-location records, are unfolded into services;
 - a folder of such JSON files (a service seen in several files is merged into one);
 - a CSV data package: a folder with `services.csv`, `organizations.csv`, `locations.csv`, `service_at_location(s).csv`,
-  `schedule(s).csv`, `service_areas.csv`, `address(es).csv`, … (file names from `datapackage.json` when present),
-  or a folder whose `csv/` subfolder holds one.
+  `schedule(s).csv`, `service_areas.csv`, `address(es).csv`, `service_capacity.csv`, `units.csv` … (file names from
+  `datapackage.json` when present), or a folder whose `csv/` subfolder holds one.
 
-The rows come from `mapping.service_row`; a service it rejects is reported with the files it came from.
+The rows come from `mapping.service_row`; a service it rejects is reported with the files it came from. Spare capacity
+lives on assets, not services, so a service with `service_capacity` rows (3.1) also becomes an asset at its first
+site holding them as offers (`capacity.py`), and a service that carries one of our categories is an asset we exported:
+it comes back as an asset only, not as a public service.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..ingest.report import ImportReport
+from ..model.submission import Vocabularies
+from .capacity import asset_row, capacity_summary, is_our_asset, offers_for
 from .mapping import _Reject, service_row
 from .vocab import TABLES
 
@@ -29,24 +35,58 @@ class _Read:
     services: dict[str, dict] = field(default_factory=dict)
     origin: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    orphans: list[dict] = field(default_factory=list)   # capacity rows whose service is not in the package
+
+
+@dataclass
+class HsdsRows:
+    """What a package holds, ready to load: public services (load_services) and places with spare capacity
+    (load_assets), each as (row number, fields), and the report both add to."""
+    services: list[tuple[int, dict]]
+    assets: list[tuple[int, dict]]
+    report: ImportReport
 
 
 # -- reading ------------------------------------------------------------------------------------------------------
 
 def read_hsds(path: Path | str) -> tuple[list[tuple[int, dict]], ImportReport]:
     """Service rows (row number, fields) ready for load_services, and a report holding the rejects and notes."""
+    rows = read_package(path)
+    return rows.services, rows.report
+
+
+def read_package(path: Path | str, vocabularies: Vocabularies | None = None) -> HsdsRows:
+    """The services and the places holding spare capacity in an HSDS file, folder or package."""
     path = Path(path)
+    vocabularies = vocabularies or Vocabularies.from_files()
     report = ImportReport(kind="hsds", source=source_label(path))
     read = _read_any(path)
     report.notes += read.notes
-    rows: list[tuple[int, dict]] = []
+    out = HsdsRows([], [], report)
     for number, (sid, service) in enumerate(read.services.items(), start=1):
         report.read += 1
+        origin = read.origin.get(sid, "")
         try:
-            rows.append((number, service_row(service, report)))
+            row = service_row(service, report)
         except _Reject as exc:
-            report.reject(number, _reject_summary(service, read.origin.get(sid, "")), str(exc))
-    return rows, report
+            report.reject(number, _reject_summary(service, origin), str(exc))
+            continue
+        ours = is_our_asset(service)
+        if not ours:
+            out.services.append((number, row))
+        if not (ours or service.get("capacities")):
+            continue
+        offers = offers_for(service, report, vocabularies, origin)
+        if ours or (offers and row["sites"]):
+            out.assets.append((number, asset_row(service, row, offers, vocabularies)))
+        elif offers:
+            report.reject(number, _reject_summary(service, origin),
+                          f"service '{row['name']}' has spare capacity but no physical location to hold it on the "
+                          f"map; its {len(offers)} capacity row(s) were not imported")
+    for capacity in read.orphans:
+        report.reject(capacity["_row"], capacity_summary(capacity, {"id": capacity.get("service_id")}),
+                      f"service_capacity names service {capacity.get('service_id')!r}, which is not in the package")
+    return out
 
 
 def source_label(path: Path) -> str:
@@ -157,6 +197,11 @@ def _read_csv_package(folder: Path, root: Path | None = None) -> _Read:
     t = {name: _table(folder, name, root) for name in TABLES}
     orgs = {r["id"]: r for r in t["organization"]}
     terms = {r["id"]: r for r in t["taxonomy_term"]}
+    attributes: dict[str, list[dict]] = {}
+    for a in t["attribute"]:
+        attributes.setdefault(a.get("link_id"), []).append({"taxonomy_term": terms.get(a.get("taxonomy_term_id")),
+                                                            "value": a.get("value")})
+    capacities = _capacities(folder, root, t, attributes)
     locations = {r["id"]: {**r, "addresses": [a for a in t["address"] if a.get("location_id") == r["id"]]}
                  for r in t["location"]}
 
@@ -164,8 +209,7 @@ def _read_csv_package(folder: Path, root: Path | None = None) -> _Read:
     for row in t["service"]:
         service = {**row, "organization": orgs.get(row.get("organization_id")), "schedules": [],
                    "service_areas": [a for a in t["service_area"] if a.get("service_id") == row["id"]],
-                   "attributes": [{"taxonomy_term": terms.get(a.get("taxonomy_term_id"))} for a in t["attribute"]
-                                  if a.get("link_id") == row["id"]],
+                   "attributes": attributes.get(row["id"], []), "capacities": capacities.pop(row["id"], []),
                    "service_taxonomys": [{"taxonomy": terms.get(a.get("taxonomy_id"))}
                                          for a in t["service_taxonomy"] if a.get("service_id") == row["id"]],
                    "phones": [p for p in t["phone"] if p.get("service_id") == row["id"]],
@@ -190,7 +234,20 @@ def _read_csv_package(folder: Path, root: Path | None = None) -> _Read:
                 for sal in sals:
                     if sal["location"]["id"] == sched["location_id"]:
                         sal["schedules"].append(sched)
+    read.orphans = [c for rows in capacities.values() for c in rows]
     return read
+
+
+def _capacities(folder: Path, root: Path | None, t: dict, attributes: dict) -> dict[str, list[dict]]:
+    """service id → its service_capacity rows (3.1), each with its unit, its attributes and its place in the file."""
+    units = {r["id"]: r for r in t["unit"]}
+    name = (_table_path(folder, "service_capacity", root) or folder).name
+    out: dict[str, list[dict]] = {}
+    for number, c in enumerate(t["service_capacity"], start=1):
+        out.setdefault(c.get("service_id"), []).append(
+            {**c, "unit": units.get(c.get("unit_id")), "attributes": attributes.get(c.get("id"), []),
+             "_row": number, "_file": f"{folder.name}/{name}"})
+    return out
 
 
 def _reject_summary(service: dict, origin: str) -> dict:

@@ -2,7 +2,8 @@
 
 AGENCY_KINDS, THEMES and CLIENT_GROUPS are keyword patterns searched in an organisation's name and a service's
 taxonomy terms (mapping.py states the rules); the first match wins where order matters. TABLES lists, for each table
-of a CSV data package, its datapackage resource name and the file names seen in the wild.
+of a CSV data package, its datapackage resource name and the file names seen in the wild. THEME_CATEGORIES and
+UNIT_WORDS place a service's spare capacity (capacity.py).
 """
 
 from __future__ import annotations
@@ -67,4 +68,23 @@ TABLES = {
     "taxonomy_term": ("taxonomy_terms.csv", "taxonomy_term.csv"),
     "service_taxonomy": ("service_taxonomys.csv", "service_taxonomy.csv"),
     "phone": ("phones.csv", "phone.csv"),
+    "service_capacity": ("service_capacity.csv", "service_capacities.csv"),   # HSDS 3.1
+    "unit": ("units.csv", "unit.csv"),                                         # HSDS 3.1
 }
+
+# The category of the place that holds a service's spare capacity (capacity.asset_row), by the service's theme,
+# when the service does not carry one of our categories itself; any other theme → other.
+THEME_CATEGORIES = {
+    "health": "health_wellbeing", "mental_health": "health_wellbeing", "substance_misuse": "health_wellbeing",
+    "social_care": "health_wellbeing", "youth": "youth_club", "early_years": "school_education",
+    "education": "skills_learning", "employment": "skills_learning", "welfare": "advice_support",
+    "housing": "advice_support", "justice": "advice_support", "domestic_abuse": "advice_support",
+    "community_safety": "advice_support",
+}
+
+# Our unit for an HSDS unit of another scheme, from words in its name or identifier; the first match wins.
+UNIT_WORDS = [
+    ("hours_per_week", r"hours? (a|per|each) week|hours?\s*/\s*week|\bhrs?/wk\b"),
+    ("places", r"\b(places?|seats?|spaces?|beds?|spots?|people|persons?|participants?|attendees?|pupils?)\b"),
+    ("items", r"\b(items?|parcels?|meals?|things?|packs?|boxes?)\b"),
+]

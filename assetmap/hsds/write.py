@@ -1,8 +1,9 @@
-"""Open Referral UK (HSDS 3.0) export: our services, and optionally our assets, as a tabular data package.
+"""Open Referral UK export: our services, and optionally our assets, as an HSDS 3.1 tabular data package.
 
 Services are written with their touchpoints as locations (opening times as schedules) and their catchments as service
-areas; assets become services of their organisation at one location each. Ids that are not a public_id are stable
-uuid5 names, so the same row gets the same id every export. The caller runs it inside one snapshot.
+areas; assets become services of their organisation at one location each, their category an attribute, and their
+offers HSDS 3.1 service capacities (capacity.py). Ids that are not a public_id are stable uuid5 names, so the same
+row gets the same id every export. The caller runs it inside one snapshot.
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ import csv
 import datetime as dt
 import json
 import re
-import uuid
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
 from ..ingest.rows import cell, sources, stream
+from .capacity import ASSET_ITSELF, AUDIENCE_LABEL, write_capacity
+from .terms import attribute, hsds_id
 
-# The tables written and their fields, named and typed as in HSDS 3.0's datapackage.json (the UK profile's examples).
+# The tables written and their fields, named and typed as in HSDS 3.0's datapackage.json (the UK profile's examples);
+# the last five as in HSDS 3.1 (openreferral/specification, branch 3.1-dev, datapackage.json and schema/*.json).
 HSDS_TABLES: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
     "organization": ("organizations.csv", (
         ("id", "string", "uuid"), ("name", "string", ""), ("description", "string", ""), ("email", "string", "email"),
@@ -47,20 +50,33 @@ HSDS_TABLES: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
         ("id", "string", "uuid"), ("service_id", "string", "uuid"), ("name", "string", ""),
         ("extent", "string", ""), ("extent_type", "string", ""), ("uri", "string", ""),
         ("service_area", "string", ""))),
+    "taxonomy": ("taxonomies.csv", (
+        ("id", "string", "uuid"), ("name", "string", ""), ("description", "string", ""), ("uri", "string", "uri"),
+        ("version", "string", ""))),
+    "taxonomy_term": ("taxonomy_terms.csv", (
+        ("id", "string", "uuid"), ("code", "string", ""), ("name", "string", ""), ("description", "string", ""),
+        ("parent_id", "string", "uuid"), ("taxonomy", "string", ""), ("language", "string", ""),
+        ("taxonomy_id", "string", "uuid"), ("term_uri", "string", "uri"))),
+    "attribute": ("attributes.csv", (
+        ("id", "string", "uuid"), ("link_id", "string", "uuid"), ("taxonomy_term_id", "string", "uuid"),
+        ("link_type", "string", ""), ("link_entity", "string", ""), ("value", "string", ""),
+        ("label", "string", ""))),
+    "unit": ("units.csv", (
+        ("id", "string", "uuid"), ("name", "string", ""), ("scheme", "string", ""), ("identifier", "string", ""),
+        ("uri", "string", "uri"))),
+    "service_capacity": ("service_capacity.csv", (
+        ("id", "string", "uuid"), ("service_id", "string", "uuid"), ("unit_id", "string", "uuid"),
+        ("available", "number", ""), ("maximum", "number", ""), ("description", "string", ""),
+        ("updated", "datetime", ""))),
 }
+FOREIGN_KEYS = {"service_capacity": [{"fields": "service_id", "reference": {"resource": "service", "fields": "id"}},
+                                     {"fields": "unit_id", "reference": {"resource": "unit", "fields": "id"}}]}
 
-# Ids that are not a public_id are uuid5 names under this namespace: the same row gets the same id every export.
-HSDS_NAMESPACE = uuid.UUID("5b0f7c1e-3d1a-4c55-9a51-8f4e2b7d6a10")
 _SERVICE_STATUS = {"active": "active", "planned": "inactive", "closed": "defunct"}
 _ASSET_STATUS = {"published": "active", "pending": "inactive", "rejected": "defunct", "archived": "defunct"}
 _DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 _DAY_RANGE = re.compile(r"^(Mo|Tu|We|Th|Fr|Sa|Su)(?:-(Mo|Tu|We|Th|Fr|Sa|Su))?$")
 _TIME_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
-
-
-def hsds_id(*parts: object) -> str:
-    """A stable uuid for a row that has no public_id of its own."""
-    return str(uuid.uuid5(HSDS_NAMESPACE, ":".join(str(p) for p in parts)))
 
 
 def weekly_times(opening_hours: str) -> list[tuple[str, str, str]]:
@@ -168,22 +184,22 @@ def _hsds_assets(conn: psycopg.Connection, package: _Package, internal: bool) ->
     status, email = ("a.status", "a.contact_email") if internal else ("'published'", "NULL")
     rows = 0
     for (public_id, name, description, audience, organisation, website, address, postcode, lat, lon, updated_at,
-         state, contact) in stream(conn, sql.SQL("""
+         state, contact, category) in stream(conn, sql.SQL("""
             SELECT a.public_id::text, a.name, a.description, a.audience, a.organisation, a.organisation_website,
-                   a.address, a.postcode, ST_Y(a.geom), ST_X(a.geom), a.updated_at, {status}, {email}
+                   a.address, a.postcode, ST_Y(a.geom), ST_X(a.geom), a.updated_at, {status}, {email}, a.category
               FROM {assets} a
              ORDER BY a.id""").format(status=sql.SQL(status), email=sql.SQL(email),
                                       assets=sql.Identifier(assets))):
         if organisation:
             org_id = package.organisation(organisation, "Community organisation", website)
         else:   # HSDS needs an organisation for every service: the asset stands for itself
-            org_id = package.organisation(name, "Community asset (no organisation recorded)",
-                                          key=f"asset:{public_id}")
-        text = description + (f"\n\nWho it is for: {audience}" if audience else "")
+            org_id = package.organisation(name, ASSET_ITSELF, key=f"asset:{public_id}")
+        text = description + (f"{AUDIENCE_LABEL}{audience}" if audience else "")
         package.write("service", {"id": public_id, "organization_id": org_id, "name": name, "description": text,
                                   "email": contact, "status": _ASSET_STATUS.get(state, "inactive"),
                                   "last_modified": updated_at})
         package.location(public_id, f"asset:{public_id}", name, address, postcode, lat, lon)
+        package.write("attribute", attribute("service", public_id, "categories", category))
         rows += 1
     for public_id, offer_id, kind, schedule, valid_from, valid_to in stream(conn, sql.SQL("""
             SELECT a.public_id::text, c.id, c.kind, c.schedule, c.valid_from, c.valid_to
@@ -204,16 +220,17 @@ def _datapackage(internal: bool) -> dict:
         schema_fields = [{"name": f, "type": t, **({"format": fmt} if fmt else {})} for f, t, fmt in fields]
         resources.append({"name": name, "path": path, "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
                           "profile": "tabular-data-resource",
-                          "schema": {"fields": schema_fields, "primaryKey": "id"}})
+                          "schema": {"fields": schema_fields, "primaryKey": "id",
+                                     **({"foreignKeys": FOREIGN_KEYS[name]} if name in FOREIGN_KEYS else {})}})
     return {"name": "assetmap_hsds", "title": "AssetMap: services and community assets (Open Referral UK)",
             "description": ("Internal export: includes unpublished entries and contact details." if internal
                             else "Public export: published entries only, private homes at a generalised point."),
-            "profile": "tabular-data-package", "version": "3.0.0", "homepage": "http://docs.openreferral.org",
+            "profile": "tabular-data-package", "version": "3.1.0", "homepage": "http://docs.openreferral.org",
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "resources": resources}
 
 
 def write_hsds(conn: psycopg.Connection, folder: Path, *, with_assets: bool, internal: bool) -> int:
-    """An HSDS 3.0 tabular data package in `folder`; the number of services written (assets included)."""
+    """An HSDS 3.1 tabular data package in `folder`; the number of services written (assets included)."""
     if folder.is_file():
         folder.unlink()
     folder.mkdir(parents=True, exist_ok=True)
@@ -222,6 +239,7 @@ def write_hsds(conn: psycopg.Connection, folder: Path, *, with_assets: bool, int
         _hsds_services(conn, package)
         if with_assets:
             _hsds_assets(conn, package, internal)
+            write_capacity(conn, package, internal)
     finally:
         package.close()
     (folder / "datapackage.json").write_text(json.dumps(_datapackage(internal), indent=2) + "\n", encoding="utf-8")

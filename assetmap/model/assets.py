@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 import psycopg
 from psycopg import sql
@@ -38,6 +39,8 @@ json_build_object(
         'neighbourhood_name', a.neighbourhood_name,
         'location_precision', a.location_precision,
         'updated_at', a.updated_at,
+        'last_confirmed_at', a.last_confirmed_at,
+        'unconfirmed', a.last_confirmed_at < %(due_before)s,
         'url', %(asset_url)s || a.public_id,
         'capacity', a.capacity
     )
@@ -45,9 +48,13 @@ json_build_object(
 
 
 def _filters(bbox: BBox | None, categories: list[str] | None,
-             neighbourhood: str | None = None) -> tuple[sql.Composable, dict]:
+             neighbourhood: str | None = None, free: FreeAt | None = None) -> tuple[sql.Composable, dict]:
     conds: list[sql.Composable] = [sql.SQL("true")]
     params: dict = {}
+    if free is not None:
+        params.update(schedules=free.schedules, stale_before=free.stale_before)
+        conds.append(sql.SQL("EXISTS (SELECT 1 FROM public_capacity_offers c WHERE c.asset_id = a.id "
+                             "AND c.schedule = ANY(%(schedules)s) AND c.last_confirmed_at >= %(stale_before)s)"))
     if bbox is not None:
         params.update(minx=bbox[0], miny=bbox[1], maxx=bbox[2], maxy=bbox[3])
         conds.append(sql.SQL("a.geom && ST_MakeEnvelope(%(minx)s, %(miny)s, %(maxx)s, %(maxy)s, 4326)"))
@@ -67,12 +74,23 @@ class FeaturePage:
     more: bool           # whether another page follows
 
 
-def feature_page(conn: psycopg.Connection, *, asset_url: str, bbox: BBox | None = None,
-                 categories: list[str] | None = None, limit: int = 1000, offset: int = 0) -> FeaturePage:
-    """One page of published assets as GeoJSON features, in a stable order (by id)."""
-    where, params = _filters(bbox, categories)
+@dataclass(frozen=True)
+class FreeAt:
+    """Only assets with an offer free at a time: the schedules that are (`capacity_search.free_schedules`), and
+    the confirmation before which an offer no longer counts."""
+
+    schedules: list[str]
+    stale_before: datetime
+
+
+def feature_page(conn: psycopg.Connection, *, asset_url: str, due_before: datetime, bbox: BBox | None = None,
+                 categories: list[str] | None = None, free: FreeAt | None = None, limit: int = 1000,
+                 offset: int = 0) -> FeaturePage:
+    """One page of published assets as GeoJSON features, in a stable order (by id). Each says whether it is
+    `unconfirmed` (last confirmed before `due_before`)."""
+    where, params = _filters(bbox, categories, free=free)
     # Fetch one row more than asked, to know whether another page follows without counting them all.
-    params.update(fetch=limit + 1, offset=offset, limit=limit, asset_url=asset_url)
+    params.update(fetch=limit + 1, offset=offset, limit=limit, asset_url=asset_url, due_before=due_before)
     query = sql.SQL("""
         WITH page AS (
             SELECT a.id
@@ -193,7 +211,7 @@ def list_public_assets(conn: psycopg.Connection, *, categories: list[str] | None
     return AssetPage(assets, counts, total)
 
 
-def feature(conn: psycopg.Connection, public_id: uuid.UUID, *, asset_url: str,
+def feature(conn: psycopg.Connection, public_id: uuid.UUID, *, asset_url: str, due_before: datetime,
             privileged: bool = False) -> dict | None:
     """One asset as a GeoJSON Feature. Public callers see published assets as the map does; privileged ones
     (planners, the edit-link holder) see any status, the exact point, the private contact details and every
@@ -201,7 +219,8 @@ def feature(conn: psycopg.Connection, public_id: uuid.UUID, *, asset_url: str,
     if not privileged:
         with conn.cursor(row_factory=tuple_row) as cur:
             row = cur.execute(sql.SQL("SELECT {feature} FROM public_assets a WHERE a.public_id = %(id)s")
-                              .format(feature=_FEATURE), {"id": public_id, "asset_url": asset_url}).fetchone()
+                              .format(feature=_FEATURE),
+                              {"id": public_id, "asset_url": asset_url, "due_before": due_before}).fetchone()
         return row[0] if row else None
     with conn.cursor(row_factory=tuple_row) as cur:
         row = cur.execute("""

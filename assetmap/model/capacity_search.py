@@ -4,9 +4,9 @@ The database narrows the offers by everything it can index or compare (kind, cos
 confirmed); the schedules are matched in Python with the opening_hours parser (`availability`), once per distinct
 schedule, and go back to the database as a list, so the page of results is still cut by `LIMIT` in SQL.
 
-Offers whose holders have not confirmed them for `confirm_months + confirm_grace_months` are left out: a room that
-may no longer exist wastes a requester's evening. Those past `confirm_months` are still found, marked
-`unconfirmed`.
+Offers whose holders have not confirmed them for `confirm_months + confirm_grace_months` (stale, in `freshness`)
+are left out: a room that may no longer exist wastes a requester's evening. Those only past `confirm_months` (due)
+are still found, marked `unconfirmed`.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from ..availability import When
 from ..config import Settings
 from ..errors import InvalidParameter
 from ..geocode import gazetteer
+from . import freshness
+from .assets import FreeAt
 
 _QUERY = (files(__package__) / "sql" / "capacity_search.sql").read_text()
 DEFAULT_WITHIN_M = 5000
@@ -105,9 +107,10 @@ def resolve_near(conn: psycopg.Connection, text: str | None, param: str = "near"
     return Place(best[0].lon, best[0].lat, best[0].label)
 
 
-def _conditions(search: Search, settings: Settings) -> tuple[sql.Composable, sql.Composable, sql.Composable, dict]:
-    conds = [sql.SQL("o.last_confirmed_at >= now() - make_interval(months => %(stale_months)s)")]
-    params: dict = {"stale_months": settings.confirm_months + settings.confirm_grace_months}
+def _conditions(search: Search, cut: freshness.Cutoffs) -> tuple[sql.Composable, sql.Composable, sql.Composable,
+                                                                  dict]:
+    conds = [sql.SQL("o.last_confirmed_at >= %(stale_before)s")]
+    params: dict = {"stale_before": cut.stale_before}
     if search.kinds:
         conds.append(sql.SQL("o.kind = ANY(%(kinds)s)"))
         params["kinds"] = search.kinds
@@ -143,8 +146,9 @@ def _conditions(search: Search, settings: Settings) -> tuple[sql.Composable, sql
 
 def search(conn: psycopg.Connection, query: Search, settings: Settings, now: datetime | None = None) -> Results:
     """The offers that fit, nearest first (or by name when no place was given), at most `query.limit`."""
-    where, distance, order, params = _conditions(query, settings)
     now = now or datetime.now(availability.TIMEZONE)
+    cut = freshness.cutoffs(settings, now)
+    where, distance, order, params = _conditions(query, cut)
     if query.when is not None:
         base = sql.SQL(_QUERY).format(where=where, distance=distance, order=sql.SQL("1"))
         with conn.cursor(row_factory=tuple_row) as cur:
@@ -154,26 +158,23 @@ def search(conn: psycopg.Connection, query: Search, settings: Settings, now: dat
         fits = availability.matching(schedules, query.when, now)
         params["schedules"] = [s for s, a in fits.items() if a.matches and s is not None]
         where = sql.SQL("{} AND o.schedule = ANY(%(schedules)s)").format(where)
-    params.update(limit=query.limit + 1, due_months=settings.confirm_months)
+    params["limit"] = query.limit + 1
     text = sql.SQL(_QUERY).format(where=where, distance=distance, order=order)
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(text, params).fetchall()
     more = len(rows) > query.limit
     rows = rows[:query.limit]
     free = availability.matching((r["schedule"] for r in rows), query.when, now)
-    due = _due_before(conn, settings)
-    found = [Found(**(r | {"quantity": None if r["quantity"] is None else float(r["quantity"])}),
-                   unconfirmed=r["last_confirmed_at"] < due, next_free=free[r["schedule"]].next_free)
-             for r in rows]
+    found = [_found(r, cut, free[r["schedule"]]) for r in rows]
     if query.near is None:
         found.sort(key=lambda f: (f.next_free is None, f.next_free or now))
     return Results(found, more)
 
 
-def _due_before(conn: psycopg.Connection, settings: Settings) -> datetime:
-    """Confirmed before this, an entry is marked unconfirmed (months counted as the database counts them)."""
-    with conn.cursor(row_factory=tuple_row) as cur:
-        return cur.execute("SELECT now() - make_interval(months => %s)", (settings.confirm_months,)).fetchone()[0]
+def _found(row: dict, cut: freshness.Cutoffs, free: availability.Availability) -> Found:
+    quantity = None if row["quantity"] is None else float(row["quantity"])
+    return Found(**(row | {"quantity": quantity}), unconfirmed=row["last_confirmed_at"] < cut.due_before,
+                 next_free=free.next_free)
 
 
 def public_offer(conn: psycopg.Connection, offer_id: int, settings: Settings) -> Found | None:
@@ -184,6 +185,13 @@ def public_offer(conn: psycopg.Connection, offer_id: int, settings: Settings) ->
         row = cur.execute(text, {"offer_id": offer_id, "limit": 1}).fetchone()
     if row is None:
         return None
-    free = availability.availability(row["schedule"], None)
-    return Found(**(row | {"quantity": None if row["quantity"] is None else float(row["quantity"])}),
-                 unconfirmed=row["last_confirmed_at"] < _due_before(conn, settings), next_free=free.next_free)
+    return _found(row, freshness.cutoffs(settings), availability.availability(row["schedule"], None))
+
+
+def free_at(conn: psycopg.Connection, when: When, settings: Settings, now: datetime | None = None) -> FreeAt:
+    """What the public map's "when" filter needs: the public offers' schedules free then (each parsed once)."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        schedules = [r[0] for r in cur.execute(
+            "SELECT DISTINCT schedule FROM public_capacity_offers WHERE schedule IS NOT NULL").fetchall()]
+    fits = availability.matching(schedules, when, now)
+    return FreeAt([s for s, a in fits.items() if a.matches], freshness.cutoffs(settings, now).stale_before)

@@ -2,6 +2,10 @@
 
 A merge moves the duplicate's offers, fills the kept entry's blank fields and archives the duplicate; both entries
 keep a version and an audit row. Undo reads those two audit rows back, so it needs nothing stored beside them.
+
+A change waiting on the duplicate (`drafts`) is discarded with it (its last version and an audit row say so; undo
+does not bring it back). One waiting on the kept entry stays: approving it later applies only what its resident
+changed, so the fields and offers the merge brought are kept.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from ..errors import InvalidParameter, NotFound
-from . import audit
+from . import audit, drafts
 from .audit import Staff
 from .contributions import Conflict, record, snapshot
 from .moderation import NotModeratable
@@ -113,6 +117,8 @@ def merge(conn: psycopg.Connection, keep_id: int, merge_id: int, user: Staff) ->
                     "moderated_by = %s, moderated_at = now() WHERE id = %s",
                     (keep_id, f"merged into asset {keep_id}", user.id, merge_id))
         keep_name, merge_name = rows[keep_id]["name"], rows[merge_id]["name"]
+        drafts.remove(cur, merge_id, actor=actor, outcome="merged", user_id=user.id,
+                      reason=f"its entry was merged into asset {keep_id} (“{keep_name}”)")
         keep_after = record(cur, actor=actor, action="merge", asset_id=keep_id, before=keep_before, user_id=user.id,
                             reason=f"merged asset {merge_id} (“{merge_name}”) into this one")
         record(cur, actor=actor, action="merge", asset_id=merge_id, before=merge_before, user_id=user.id,

@@ -1,6 +1,9 @@
 """Planners' decisions on residents' contributions: approve or reject, one or many.
 
-The queue they decide from (near-duplicates, changes) is `queue`; merging a duplicate, and undoing it, `merges`.
+An entry waiting is either a pending asset, or a change to a published one (`drafts`): approving the change applies
+it to the asset through the same path as an edit (`contributions.apply`) and deletes it; rejecting it keeps the
+published entry as it is and the reason for the resident. The queue they decide from (near-duplicates, changes) is
+`queue`; merging a duplicate, and undoing it, `merges`.
 
 Planners see what the public does not: exact points, private contact details. Every change is one transaction
 that also keeps a version of each asset touched and an audit row naming the planner (contributions.record).
@@ -15,9 +18,9 @@ import psycopg
 from psycopg.rows import dict_row, tuple_row
 
 from ..errors import AssetMapError, InvalidParameter, NotFound
-from . import audit
+from . import audit, drafts
 from .audit import Staff
-from .contributions import Conflict, record, snapshot
+from .contributions import Conflict, apply, record, snapshot
 
 ACTIONS = ("approve", "reject")
 # What each action may start from: a rejection can be reversed by approving, nothing else goes back.
@@ -65,11 +68,13 @@ def _clean_reason(reason: str | None) -> str | None:
 
 
 def moderate(conn: psycopg.Connection, asset_ids: Iterable[int], action: str, reason: str | None, user: Staff,
-             expected_versions: Mapping[int, int] | None = None) -> list[int]:
-    """Approve (publish) or reject assets, all or none; returns the ids moderated.
+             expected_versions: Mapping[int, int] | None = None,
+             expected_changes: Mapping[int, int] | None = None) -> list[int]:
+    """Approve (publish) or reject assets, or the changes waiting on published ones, all or none; returns the ids.
 
-    A rejection needs a reason; it is kept on the asset for the resident's edit page. `expected_versions`
-    (id → version the planner saw) refuses the batch if an entry was edited since the page was loaded."""
+    A rejection needs a reason; it is kept for the resident's edit page. `expected_versions` (id → version of the
+    entry the planner saw) and `expected_changes` (id → version of the change the planner saw) refuse the batch if
+    anything was edited since the page was loaded."""
     if action not in ACTIONS:
         raise InvalidParameter("action", f"must be one of {', '.join(ACTIONS)}")
     reason = _clean_reason(reason)
@@ -80,28 +85,59 @@ def moderate(conn: psycopg.Connection, asset_ids: Iterable[int], action: str, re
         raise InvalidParameter("asset_ids", "choose at least one entry")
     if len(ids) > MAX_BATCH:
         raise InvalidParameter("asset_ids", f"at most {MAX_BATCH} entries at once")
-    expected_versions = expected_versions or {}
+    expected_versions, expected_changes = expected_versions or {}, expected_changes or {}
     actor = audit.staff_actor(user)
     with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
-        # Lock in id order, so two planners' overlapping batches queue rather than deadlock.
+        # Lock in id order, so two planners' overlapping batches queue rather than deadlock. Residents write drafts
+        # under the asset's lock too, so the drafts read after it are the latest.
         rows = {r["id"]: r for r in cur.execute(
             "SELECT id, name, status, version FROM assets WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
             (ids,))}
         missing = [i for i in ids if i not in rows]
         if missing:
             raise NotFound(f"no asset with id {', '.join(map(str, missing))}")
+        changes = {i: d for i, d in drafts.load(cur, ids, waiting_only=True).items()
+                   if rows[i]["status"] == "published"}
         for i in ids:
-            row = rows[i]
-            if row["status"] not in FROM_STATUS[action]:
-                raise NotModeratable(f"“{row['name']}” (asset {i}) is {row['status']}: only "
-                                     f"{' or '.join(FROM_STATUS[action])} entries can be {action}d")
-            if i in expected_versions and expected_versions[i] != row["version"]:
-                raise Conflict(f"“{row['name']}” (asset {i}) was changed after you loaded the page: "
-                               "look at it again before deciding")
+            _check(rows[i], changes.get(i), action, expected_versions.get(i), expected_changes.get(i))
         for i in ids:
+            if i in changes:
+                _decide_change(cur, i, changes[i], action, reason, user, actor)
+                continue
             before = snapshot(cur, i)
             cur.execute("UPDATE assets SET status = %s, moderation_reason = %s, moderated_by = %s, "
                         "moderated_at = now() WHERE id = %s", (NEW_STATUS[action], reason, user.id, i))
             record(cur, actor=actor, action="moderate", asset_id=i, before=before, user_id=user.id,
                    reason=f"{action}: {reason}" if reason else action)
     return ids
+
+
+def _check(row: dict, change: drafts.Draft | None, action: str, seen_entry: int | None,
+           seen_change: int | None) -> None:
+    """Refuse to decide on an entry that cannot be, or that is no longer what the planner saw."""
+    name, i = row["name"], row["id"]
+    edited = Conflict(f"“{name}” (asset {i}) was changed after you loaded the page: look at it again before deciding")
+    if change is not None:
+        if seen_entry is not None or (seen_change is not None and seen_change != change.version):
+            raise edited
+        return
+    if row["status"] not in FROM_STATUS[action]:
+        if seen_change is not None:     # the change the planner saw is gone: approved, withdrawn, replaced
+            raise edited
+        raise NotModeratable(f"“{name}” (asset {i}) is {row['status']}: only "
+                             f"{' or '.join(FROM_STATUS[action])} entries can be {action}d")
+    if seen_change is not None or (seen_entry is not None and seen_entry != row["version"]):
+        raise edited
+
+
+def _decide_change(cur: psycopg.Cursor, asset_id: int, change: drafts.Draft, action: str, reason: str | None,
+                   user: Staff, actor: str) -> None:
+    """Apply a waiting change to its published entry, or turn it down and leave the entry as it is."""
+    if action == "reject":
+        drafts.reject(cur, asset_id, reason, actor=actor, user_id=user.id)
+        return
+    before = snapshot(cur, asset_id)
+    apply(cur, asset_id, change.proposal(drafts.from_snapshot(before)), moderated_by=user.id)
+    record(cur, actor=actor, action="moderate", asset_id=asset_id, before=before, user_id=user.id,
+           reason="approve: the change to the published entry")
+    drafts.remove(cur, asset_id, actor=actor, outcome="approved", reason="approved and published", user_id=user.id)

@@ -6,9 +6,11 @@ import psycopg
 from psycopg.rows import tuple_row
 
 
-def feature_collection(conn: psycopg.Connection) -> str:
+def feature_collection(conn: psycopg.Connection, min_count: int) -> str:
     """Every neighbourhood as GeoJSON text, with its published assets, the assets among them offering spare
-    capacity and their offers, each also per 1,000 residents (null where the population is unknown)."""
+    capacity and their offers, each also per 1,000 residents (null where the population is unknown), and the
+    confirmed exchanges it took part in and their hours: null (withheld) unless at least `min_count` exchanges
+    stand behind them, so that no one exchange can be picked out. Counts only: no names, no organisations."""
     with conn.cursor(row_factory=tuple_row) as cur:
         return cur.execute("""
             SELECT json_build_object(
@@ -27,7 +29,10 @@ def feature_collection(conn: psycopg.Connection) -> str:
                                'capacity_offers', coalesce(c.offers, 0),
                                'assets_per_1000', round(1000.0 * coalesce(c.assets, 0) / nullif(n.population, 0), 2),
                                'capacity_offers_per_1000',
-                                   round(1000.0 * coalesce(c.offers, 0) / nullif(n.population, 0), 2))
+                                   round(1000.0 * coalesce(c.offers, 0) / nullif(n.population, 0), 2),
+                               'exchanges', CASE WHEN x.exchanges >= %(min_count)s THEN x.exchanges END,
+                               'hours_exchanged',
+                                   CASE WHEN x.exchanges >= %(min_count)s THEN round(x.hours::numeric, 1) END)
                        ) ORDER BY n.code), '[]'::json)
                    )::text
               FROM neighbourhoods n
@@ -38,7 +43,9 @@ def feature_collection(conn: psycopg.Connection) -> str:
                            LEFT JOIN public_capacity_offers o ON o.asset_id = a.id
                           GROUP BY 1) c
                      ON c.neighbourhood_id = n.id
-        """).fetchone()[0]
+              -- the same figures as the planners' co-production audit (analysis/sql/50_reciprocity.sql)
+              LEFT JOIN analysis_reciprocity() x ON x.neighbourhood_id = n.id
+        """, {"min_count": min_count}).fetchone()[0]
 
 
 def extent(conn: psycopg.Connection) -> tuple[float, float, float, float] | None:

@@ -1,4 +1,5 @@
-"""The moderation queue: pending entries filtered and sorted, their near-duplicates, and what an edit changed.
+"""The moderation queue: pending entries and waiting changes to published ones, filtered and sorted, their
+near-duplicates, and what each would change on the map.
 
 Planners see what the public does not: exact points and private contact details. Decisions on the entries are in
 `moderation`.
@@ -7,7 +8,6 @@ Planners see what the public does not: exact points and private contact details.
 from __future__ import annotations
 
 import functools
-import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +17,10 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row, tuple_row
 
+from .. import schedules
 from ..errors import InvalidParameter
+from . import drafts
+from .drafts import Change
 
 # Near-duplicates: names at least this similar (pg_trgm, 0–1), within this distance or with the same postcode.
 # 0.4 catches "St Mary's Hall" / "St Marys Church Hall" without pairing every "Community Centre" in town; the
@@ -107,16 +110,10 @@ class QueuedOffer:
 
 
 @dataclass(frozen=True)
-class Change:
-    """One field of an edited entry: what the public saw last, and what it would see now."""
-
-    field: str
-    before: str
-    after: str
-
-
-@dataclass(frozen=True)
 class QueuedAsset:
+    """An entry waiting; for a change to a published entry (`is_change`), its fields are what approving the change
+    would publish, and `version` is the change's."""
+
     id: int
     public_id: uuid.UUID
     name: str
@@ -138,24 +135,29 @@ class QueuedAsset:
     created_at: datetime
     version: int
     offers_count: int
+    is_change: bool = False
     offers: tuple[QueuedOffer, ...] = ()
     duplicates: tuple[Duplicate, ...] = ()
-    # None for an entry never published; else the fields that differ from the last published version.
+    # None for an entry never published; else the fields that differ from the (last) published version.
     changes: tuple[Change, ...] | None = None
     same_name_elsewhere: tuple[SameName, ...] = ()
 
 
 @dataclass(frozen=True)
 class Facets:
-    """The choices of the queue's filters, from what is pending, with counts."""
+    """The choices of the queue's filters, from what waits, with counts."""
 
     neighbourhoods: list[tuple[str, str, int]]   # code, name, pending
     categories: list[tuple[str, str, int]]
     sources: list[tuple[str, int]]
 
 
+def _entries() -> sql.Composable:
+    return sql.SQL("({}) a").format(sql.SQL(_sql("queue_entries.sql")))
+
+
 def _where(f: QueueFilter) -> tuple[sql.Composable, dict]:
-    parts, params = [sql.SQL("a.status = 'pending'")], {}
+    parts, params = [sql.SQL("true")], {}
     if f.neighbourhood:
         parts.append(sql.SQL("n.code = %(neighbourhood)s"))
         params["neighbourhood"] = f.neighbourhood
@@ -172,33 +174,33 @@ def _where(f: QueueFilter) -> tuple[sql.Composable, dict]:
 
 
 def pending_count(conn: psycopg.Connection, f: QueueFilter | None = None) -> int:
-    """How many assets wait for moderation (matching the filter, if given)."""
+    """How many entries and changes wait for moderation (matching the filter, if given)."""
     where, params = _where(f or QueueFilter())
-    query = sql.SQL("SELECT count(*) FROM assets a LEFT JOIN neighbourhoods n ON n.id = a.neighbourhood_id "
-                    "WHERE {}").format(where)
+    query = sql.SQL("SELECT count(*) FROM {} LEFT JOIN neighbourhoods n ON n.id = a.neighbourhood_id "
+                    "WHERE {}").format(_entries(), where)
     with conn.cursor(row_factory=tuple_row) as cur:
         return cur.execute(query, params).fetchone()[0]
 
 
 def facets(conn: psycopg.Connection) -> Facets:
     with conn.cursor(row_factory=tuple_row) as cur:
-        hoods = cur.execute("""
-            SELECT n.code, n.name, count(*) FROM assets a JOIN neighbourhoods n ON n.id = a.neighbourhood_id
-             WHERE a.status = 'pending' GROUP BY n.code, n.name ORDER BY n.name""").fetchall()
-        cats = cur.execute("""
-            SELECT c.code, c.label, count(*) FROM assets a JOIN categories c ON c.code = a.category
-             WHERE a.status = 'pending' GROUP BY c.code, c.label, c.sort_order ORDER BY c.sort_order""").fetchall()
-        sources = cur.execute("SELECT source, count(*) FROM assets WHERE status = 'pending' "
-                              "GROUP BY source ORDER BY source").fetchall()
+        hoods = cur.execute(sql.SQL("""
+            SELECT n.code, n.name, count(*) FROM {} JOIN neighbourhoods n ON n.id = a.neighbourhood_id
+             GROUP BY n.code, n.name ORDER BY n.name""").format(_entries())).fetchall()
+        cats = cur.execute(sql.SQL("""
+            SELECT c.code, c.label, count(*) FROM {} JOIN categories c ON c.code = a.category
+             GROUP BY c.code, c.label, c.sort_order ORDER BY c.sort_order""").format(_entries())).fetchall()
+        sources = cur.execute(sql.SQL("SELECT a.source, count(*) FROM {} GROUP BY a.source ORDER BY a.source")
+                              .format(_entries())).fetchall()
     return Facets(hoods, cats, sources)
 
 
 def queue(conn: psycopg.Connection, f: QueueFilter | None = None, limit: int = 100,
           offset: int = 0) -> list[QueuedAsset]:
-    """Pending assets matching the filter, in its order, each with its offers, near-duplicates and changes."""
+    """What waits, matching the filter, in its order, each with its offers, near-duplicates and changes."""
     f = f or QueueFilter()
     where, params = _where(f)
-    query = sql.SQL(_sql("queue.sql")).format(where=where, order=sql.SQL(SORTS[f.sort][1]))
+    query = sql.SQL(_sql("queue.sql")).format(entries=_entries(), where=where, order=sql.SQL(SORTS[f.sort][1]))
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(query, {**params, "limit": limit, "offset": offset}).fetchall()
         ids = [r["id"] for r in rows]
@@ -212,13 +214,47 @@ def queue(conn: psycopg.Connection, f: QueueFilter | None = None, limit: int = 1
         """, (ids,)):
             offers[o.pop("asset_id")].append(QueuedOffer(**o))
         duplicates = _duplicates(cur, ids)
-        changes = _changes(cur, ids)
+        changes = _changes(cur, [r["id"] for r in rows if not r["is_change"]])
+        proposed = _proposed(cur, [r["id"] for r in rows if r["is_change"]])
+        # A change decided since the page's query has nothing left to show.
+        rows = [r | proposed[r["id"]] if r["is_change"] else r for r in rows
+                if not r["is_change"] or r["id"] in proposed]
+        for r in rows:
+            if r["is_change"]:
+                changes[r["id"]] = r.pop("changes")
+                offers[r["id"]] = r.pop("offers")
         same: dict[int, list[SameName]] = {i: [] for i in ids}
         for row in cur.execute(_sql("same_names.sql"), {"ids": ids, "near": float(NEAR_M)}):
             same[row.pop("of_id")].append(SameName(**row))
     return [QueuedAsset(**r, offers_count=len(offers[r["id"]]), offers=tuple(offers[r["id"]]),
                         duplicates=tuple(duplicates[r["id"]]), changes=changes.get(r["id"]),
                         same_name_elsewhere=tuple(same[r["id"]][:5])) for r in rows]
+
+
+def _proposed(cur: psycopg.Cursor, ids: list[int]) -> dict[int, dict]:
+    """For each published entry with a waiting change: its fields and offers as approving the change would publish
+    them, and the changes from the published entry."""
+    if not ids:
+        return {}
+    waiting = drafts.load(cur, ids, waiting_only=True)
+    labels = {r["key"]: r["label"] for r in cur.execute(
+        "SELECT 'category:' || code AS key, label FROM categories "
+        "UNION ALL SELECT 'kind:' || code, label FROM capacity_kinds")}
+    out = {}
+    for r in cur.execute("SELECT id, asset_snapshot(id) AS s FROM assets WHERE id = ANY(%s)",
+                         (list(waiting),)).fetchall():
+        published = drafts.from_snapshot(r["s"])
+        new = waiting[r["id"]].proposal(published)
+        out[r["id"]] = {
+            "name": new.name, "category": new.category, "category_label": labels[f"category:{new.category}"],
+            "description": new.description, "audience": new.audience, "accessibility": new.accessibility,
+            "organisation_name": new.organisation, "address": new.address, "postcode": new.postcode,
+            "contact_email": new.contact_email, "contact_phone": new.contact_phone,
+            "is_private_home": new.private_home, "lon": new.lon, "lat": new.lat,
+            "changes": drafts.changes(published, new),
+            "offers": [QueuedOffer(o.kind, labels[f"kind:{o.kind}"], o.description, o.quantity, o.unit, o.schedule,
+                                   schedules.words(o.schedule), o.cost, o.audience, "active") for o in new.offers]}
+    return out
 
 
 def near_duplicates(conn: psycopg.Connection, asset_id: int) -> list[Duplicate]:
@@ -243,54 +279,13 @@ def _duplicates(cur: psycopg.Cursor, ids: list[int]) -> dict[int, list[Duplicate
     return found
 
 
-# What a planner compares between the published version and the edit, with the words the page uses.
-_COMPARED = {"name": "Name", "category": "Category", "description": "Description", "audience": "Who can use it",
-             "accessibility": "Accessibility", "organisation_name": "Organisation", "address": "Address",
-             "postcode": "Postcode", "is_private_home": "A private home", "contact_email": "Contact email",
-             "contact_phone": "Contact phone"}
-_OFFER_FIELDS = ("kind", "quantity", "unit", "schedule", "cost", "audience", "description")
-
-
 def _changes(cur: psycopg.Cursor, ids: list[int]) -> dict[int, tuple[Change, ...]]:
-    """For each entry that was published before, the fields its pending version changed."""
+    """For each pending entry that was published before, the fields it changed since its last published version."""
     pairs = cur.execute("""
         SELECT DISTINCT ON (v.asset_id) v.asset_id, v.snapshot AS published, asset_snapshot(v.asset_id) AS now
           FROM asset_versions v
          WHERE v.asset_id = ANY(%s) AND v.snapshot->>'status' = 'published'
          ORDER BY v.asset_id, v.version DESC
     """, (ids,)).fetchall()
-    return {p["asset_id"]: tuple(_diff(p["published"], p["now"])) for p in pairs}
-
-
-def _diff(before: dict, after: dict) -> list[Change]:
-    out = [Change(label, _text(before.get(k)), _text(after.get(k)))
-           for k, label in _COMPARED.items() if _text(before.get(k)) != _text(after.get(k))]
-    moved = _metres(before, after)
-    if moved >= 1:
-        out.append(Change("Location", "where it was", f"moved {moved:,.0f} m"))
-    old, new = _offers(before), _offers(after)
-    if old != new:
-        out.append(Change("Spare capacity", "; ".join(old) or "none", "; ".join(new) or "none"))
-    return out
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
-def _offers(snap: dict) -> list[str]:
-    return [", ".join(_text(o.get(k)) for k in _OFFER_FIELDS if _text(o.get(k)))
-            for o in snap.get("offers") or [] if o.get("status", "active") == "active"]
-
-
-def _metres(a: dict, b: dict) -> float:
-    """Distance between two snapshots' points; an equirectangular approximation is plenty for "it moved"."""
-    if None in (a.get("lat"), a.get("lon"), b.get("lat"), b.get("lon")):
-        return 0.0
-    dy = (b["lat"] - a["lat"]) * 111_200
-    dx = (b["lon"] - a["lon"]) * 111_200 * math.cos(math.radians(a["lat"]))
-    return math.hypot(dx, dy)
+    return {p["asset_id"]: drafts.changes(drafts.from_snapshot(p["published"]), drafts.from_snapshot(p["now"]))
+            for p in pairs}

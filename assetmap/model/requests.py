@@ -228,8 +228,8 @@ def decide(conn: psycopg.Connection, request_id: int, decision: str, message: st
             raise Refused(f"This request was already {before['status']}.")
         cur.execute("UPDATE capacity_requests SET status = %s, holder_message = nullif(%s, ''), decided_at = now() "
                     "WHERE id = %s", (decision, message, request_id))
-        keep(cur, "capacity_requests", request_id, actor=actor, action={"accepted": "accept", "declined": "decline"}[decision],
-             before=before["s"], user_id=user_id)
+        action = {"accepted": "accept", "declined": "decline"}[decision]
+        keep(cur, "capacity_requests", request_id, actor=actor, action=action, before=before["s"], user_id=user_id)
         if decision == "accepted":
             row = cur.execute("""
                 INSERT INTO exchanges (request_id, giver_neighbourhood_id, receiver_neighbourhood_id)

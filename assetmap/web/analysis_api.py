@@ -17,11 +17,13 @@ bp = Blueprint("analysis_api", __name__, url_prefix="/api/v1/analysis")
 MEDIA = {"geojson": "application/geo+json", "json": "application/json", "csv": "text/csv; charset=utf-8"}
 # route → the tables it serves, chosen by `part` (the first is the default)
 PARTS = {"overlaps": ("overlaps", "pooling", "density", "catchments", "overlap_shapes"), "spend": ("spend",),
-         "capacity": ("capacity", "links", "matches")}
+         "capacity": ("capacity", "links", "matches"),
+         "reciprocity": ("reciprocity", "reciprocity_organisations", "flows", "trends")}
 
 
 def respond(name: str, fmt: str, *, download: bool = False) -> Response:
-    """Table `name` for this request's filters (`theme`, `client_group`, `agency_kind`, `kind`, comma lists),
+    """Table `name` for this request's filters (`theme`, `client_group`, `agency_kind`, `kind`, comma lists;
+    `from`, `to`, months),
     `services` (ids, comma list: only pairs among them, for the tables in BY_SERVICE) and `geometry=0` to leave
     geometry out, as `fmt`."""
     takes = TABLES[name][1]
@@ -85,3 +87,11 @@ def spend():
 def capacity():
     """Weekly supply, need and balance per neighbourhood and kind; `part=links|matches`."""
     return _serve("capacity")
+
+
+@bp.get("/reciprocity")
+@api_staff_required("planner", "admin")
+def reciprocity():
+    """Hours and exchanges given and received per neighbourhood (`summary`: the totals);
+    `part=reciprocity_organisations|flows|trends`; `kind`, `from`, `to` (months, YYYY-MM)."""
+    return _serve("reciprocity")

@@ -8,10 +8,10 @@ import uuid
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_login import current_user
 
-from .. import ratelimit, vocab
+from .. import availability, ratelimit, vocab
 from ..errors import InvalidParameter, NotFound
 from ..geocode import gazetteer
-from ..model import assets, capacity_search, contributions, moderation, neighbourhoods, submission
+from ..model import assets, capacity_search, contributions, freshness, moderation, neighbourhoods, submission
 from ..validate import parse_bbox, parse_codes, parse_int
 from . import capacity
 from .auth import api_staff_required
@@ -21,13 +21,18 @@ from .security import client_key
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 GEOJSON = "application/geo+json"
-KNOWN_ASSET_PARAMS = {"bbox", "category", "limit", "offset"}
+KNOWN_ASSET_PARAMS = {"bbox", "category", "when", "limit", "offset"}
 
 
 def _asset_url() -> str:
     """The asset page's path up to its id: the database appends each id (the routes are the web layer's)."""
     nil = uuid.UUID(int=0)
     return url_for("public.asset_page", public_id=nil).removesuffix(str(nil))
+
+
+def _due_before():
+    """Confirmed before this, an entry is marked unconfirmed (`freshness`)."""
+    return freshness.cutoffs(current_app.config["ASSETMAP"]).due_before
 
 
 def _geojson(text: str) -> Response:
@@ -56,9 +61,11 @@ def list_assets():
     limit = parse_int(request.args.get("limit"), "limit", settings.api_default_limit, 1,
                       settings.api_max_limit)
     offset = parse_int(request.args.get("offset"), "offset", 0, 0, 10**9)
+    when = availability.parse_when(request.args.get("when"))
+    free = capacity_search.free_at(conn, when, settings) if when else None
 
-    page = assets.feature_page(conn, asset_url=_asset_url(), bbox=bbox, categories=categories,
-                               limit=limit, offset=offset)
+    page = assets.feature_page(conn, asset_url=_asset_url(), due_before=_due_before(), bbox=bbox,
+                               categories=categories, free=free, limit=limit, offset=offset)
     links = []
     if page.more:
         args = request.args.to_dict(flat=False)
@@ -163,7 +170,8 @@ def get_asset(public_id: uuid.UUID):
         privileged = True
     else:
         privileged = current_user.is_authenticated and current_user.role in ("planner", "admin")
-    found = assets.feature(conn, public_id, asset_url=_asset_url(), privileged=privileged)
+    found = assets.feature(conn, public_id, asset_url=_asset_url(), due_before=_due_before(),
+                           privileged=privileged)
     if found is None:
         raise NotFound("no such asset, or it is not published")
     return Response(json.dumps(found), mimetype=GEOJSON)
@@ -185,7 +193,7 @@ def moderate_asset(public_id: uuid.UUID):
     conn = get_conn()
     moderation.moderate(conn, [moderation.asset_id(conn, public_id)], body["action"], body.get("reason"),
                         current_user)
-    found = assets.feature(conn, public_id, asset_url=_asset_url(), privileged=True)
+    found = assets.feature(conn, public_id, asset_url=_asset_url(), due_before=_due_before(), privileged=True)
     return jsonify(found["properties"] | {"id": str(public_id)})
 
 

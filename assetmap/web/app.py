@@ -15,17 +15,22 @@ from ..db.connect import database_url
 from ..db.migrate import check_current
 from . import (
     admin,
+    admin_mail,
     analysis_api,
     api,
     auth,
+    capacity,
     compression,
     contribute,
     db,
     errors,
+    exchange,
+    freshness,
     health,
     planner,
     planner_analysis,
     planner_data,
+    planner_requests,
     planner_upload,
     public,
     security,
@@ -53,8 +58,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _check_schema(url)
     db.init_app(app, url)
 
-    for module in (public, contribute, auth, planner, planner_analysis, planner_data, planner_upload, admin, api,
-                   analysis_api, health, vendor):
+    for module in (public, capacity, exchange, contribute, auth, planner, planner_analysis, planner_data,
+                   planner_upload, planner_requests, admin, admin_mail, api, analysis_api, health, vendor,
+                   freshness):
         app.register_blueprint(module.bp)
     auth.init_app(app)
     security.init_app(app, exempt_blueprints=(api.bp, analysis_api.bp))

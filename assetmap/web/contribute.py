@@ -257,18 +257,21 @@ def submitted():
 
 @bp.get("/edit/<token>")
 def edit(token: str):
-    """The edit-link holder's page: the form filled in from what is stored, and the entry's status."""
+    """The edit-link holder's page: the form filled in from what is stored (with their change, while it waits to be
+    checked), and the entry's status."""
     conn = get_conn()
     editable = contributions.find_by_token(conn, token)
     if editable.status == "archived":
         return _private(make_response(render_template("asset_withdrawn.html", editable=editable, confirm=False)))
-    return _render_form(conn, FormState.from_submission(editable.submission), editable=editable, token=token,
-                        version=editable.version)
+    waiting = editable.draft is not None and editable.draft.status == "pending"
+    return _render_form(conn, FormState.from_submission(editable.proposed if waiting else editable.submission),
+                        editable=editable, token=token, version=editable.version)
 
 
 @bp.post("/edit/<token>")
 def save(token: str):
-    """Save the edit-link holder's changes; a public change sends a published entry back to be checked."""
+    """Save the edit-link holder's changes; a public change to a published entry waits to be checked, and the
+    published version stays on the map meanwhile."""
     conn = get_conn()
     editable = contributions.find_by_token(conn, token)
     if editable.status == "archived":
@@ -288,19 +291,22 @@ def save(token: str):
         updated = contributions.update_by_token(conn, token, sub, version)
     except contributions.Conflict as exc:
         return _render_form(conn, state, status=409, problem=str(exc), **context)
-    flash(saved_message(editable.status, updated.status), "saved")
+    flash(saved_message(editable, updated), "saved")
     return redirect(url_for(".edit", token=token), 303)
 
 
-def saved_message(before: str, after: str) -> str:
-    if after == "published":
+def saved_message(before: contributions.EditableAsset, after: contributions.EditableAsset) -> str:
+    waiting = after.draft is not None and after.draft.status == "pending"
+    if after.status == "published" and waiting:
+        return ("Your changes are saved. You changed what people see, so someone will check the change before it "
+                "is shown. Until then the map keeps showing your entry as it was published.")
+    if after.status == "published":
+        if before.draft is not None and before.draft.status == "pending":
+            return "Your changes are saved and shown on the map. Nothing is waiting to be checked any more."
         return "Your changes are saved and shown on the map."
-    if before == "published" and after == "pending":
-        return ("Your changes are saved. You changed what people see, so we will check your entry again before "
-                "it goes back on the map. Until then it is not shown.")
-    if before == "rejected" and after == "pending":
+    if before.status == "rejected" and after.status == "pending":
         return "Your changes are saved. We will check your entry again."
-    if after == "rejected":
+    if after.status == "rejected":
         return "Your changes are saved. Your entry is still not published."
     return "Your changes are saved. Your entry is still waiting to be checked."
 

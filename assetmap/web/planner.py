@@ -39,7 +39,8 @@ def _filter(values) -> queue.QueueFilter:
 @bp.get("/moderation", endpoint="moderation")
 @staff_required("planner", "admin")
 def moderation_queue():
-    """Pending entries with their offers, near-duplicates, changes and the decisions to take."""
+    """Pending entries and changes to published ones, with their offers, near-duplicates, what they change, and
+    the decisions to take."""
     conn = get_conn()
     f = _filter(request.args)
     page = parse_int(request.args.get("page"), "page", 1, 1, 10**6)
@@ -67,7 +68,7 @@ def _choices(facets: queue.Facets) -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def _queue_map(items: list[moderation.QueuedAsset], first: int) -> MapParts:
+def _queue_map(items: list[queue.QueuedAsset], first: int) -> MapParts:
     """One map with every entry of the page, numbered as in the list; no user text goes into it."""
     settings = current_app.config["ASSETMAP"]
     lats, lons = [i.lat for i in items], [i.lon for i in items]
@@ -109,9 +110,12 @@ def decide():
         return _back()
     try:
         ids = _ids(form.getlist("asset_id"))
+        # What the planner saw: an entry at a version, or a change to a published one at a version of the change.
         versions = {i: int(form[f"version_{i}"]) for i in ids if form.get(f"version_{i}", "").isdigit()}
+        changes = {i: int(form[f"change_version_{i}"]) for i in ids
+                   if form.get(f"change_version_{i}", "").isdigit()}
         done = moderation.moderate(get_conn(), ids, action, form.get("reason"), current_user,
-                                   expected_versions=versions)
+                                   expected_versions=versions, expected_changes=changes)
     except AssetMapError as exc:
         flash(_message(exc), "error")
         return _back()

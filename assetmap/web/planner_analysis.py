@@ -1,4 +1,5 @@
-"""Planners' analysis pages, /planner/overlaps, /planner/spend and /planner/capacity: a folium map beside a table.
+"""Planners' analysis pages, /planner/overlaps, /planner/spend, /planner/capacity and /planner/reciprocity (the
+co-production audit): a folium map beside tables.
 
 The pages carry no analysis data, so they stay small whatever the place: their scripts (static/js/analysis-*.js)
 fetch each layer and table from /planner/analysis/<table>.<ext>, the same tables as /api/v1/analysis (same
@@ -8,10 +9,12 @@ function, same filters) for a signed-in planner's session, and the pages' downlo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
 from ..analysis import filters as analysis_filters
+from ..analysis import reciprocity
 from ..analysis.capacity import UNIT_WORDS
 from ..analysis.run import TABLES
 from ..errors import InvalidParameter, NotFound
@@ -44,9 +47,13 @@ PAGES = {
                   ("themes", "client_groups", "agency_kinds"), {"spend": {}}),
     "capacity": Page("Sharing spare capacity", ("capacity", "links", "matches"), ("kinds",),
                      {"capacity": {}, "links": {}, "matches": {}}),
+    "reciprocity": Page("Co-production audit: what matters, measured",
+                        ("reciprocity", "reciprocity_organisations", "flows", "trends"),
+                        ("kinds", "from_month", "to_month"),
+                        {"reciprocity": {}, "flows": {}, "trends": {}, "reciprocity_organisations": {}}),
 }
 LABELS = {"themes": "Theme", "client_groups": "Client group", "agency_kinds": "Kind of agency",
-          "kinds": "Kind of capacity"}
+          "kinds": "Kind of capacity", "from_month": "From", "to_month": "To"}
 
 
 @bp.after_request
@@ -55,15 +62,23 @@ def _no_store(response):
     return response
 
 
-def _choices(name: str) -> list[tuple[str, str]]:
+def _choices(name: str, chosen: analysis_filters.Filters | None = None) -> list[tuple[str, str]]:
+    if name in analysis_filters.MONTHS:
+        # the months with exchanges, and one typed into the address even if it has none
+        months = set(reciprocity.months(get_conn())) | set(_chosen(chosen, name) if chosen else ())
+        return [(m, _month_words(m)) for m in sorted(months)]
     if name == "agency_kinds":
         return list(AGENCY_LABELS.items())
     return [(t.code, t.label) for t in terms(analysis_filters.VOCABULARY[name])]
 
 
+def _month_words(month: str) -> str:
+    return date(int(month[:4]), int(month[5:]), 1).strftime("%B %Y")
+
+
 def _words() -> dict[str, dict[str, str]]:
     """Codes in words for the scripts' tables and legends: the same vocabularies the filters offer."""
-    return {**{f: dict(_choices(f)) for f in LABELS}, "units": UNIT_WORDS}
+    return {**{f: dict(_choices(f)) for f in LABELS if f not in analysis_filters.MONTHS}, "units": UNIT_WORDS}
 
 
 def _page(name: str):
@@ -76,7 +91,7 @@ def _page(name: str):
     except InvalidParameter as exc:
         error, status = f"That filter cannot be used: {exc.message}.", 400
         chosen = analysis_filters.check(conn)
-    args = {analysis_filters.PARAMETER[f]: ",".join(getattr(chosen, f)) for f in page.filters if getattr(chosen, f)}
+    args = chosen.query()
     settings = current_app.config["ASSETMAP"]
     the_map = base_map(neighbourhoods.extent(conn), tiles=settings.tiles, tiles_attribution=settings.tiles_attribution)
     parts = page_parts(the_map, vendor_url)
@@ -85,11 +100,17 @@ def _page(name: str):
     config = {"page": name, "map": the_map.get_name(), "urls": urls, "words": _words()}
     downloads = [(t, url_for(".table", name=t, ext="csv", download=1, **args),
                   url_for(".table", name=t, ext="geojson", download=1, **args)) for t in page.tables]
-    filters = [{"name": analysis_filters.PARAMETER[f], "label": LABELS[f], "options": _choices(f),
-                "chosen": getattr(chosen, f)} for f in page.filters]
+    filters = [{"name": analysis_filters.PARAMETER[f], "label": LABELS[f], "options": _choices(f, chosen),
+                "chosen": _chosen(chosen, f)} for f in page.filters]
     options = analysis_filters.Options.from_settings(settings)
     return render_template(f"planner_{name}.html", page=name, heading=page.heading, parts=parts, config=config,
-                           error=error, downloads=downloads, filters=filters, options=options), status
+                           error=error, downloads=downloads, filters=filters, options=options,
+                           today=f"{date.today():%-d %B %Y}"), status
+
+
+def _chosen(chosen: analysis_filters.Filters, name: str) -> tuple[str, ...]:
+    value = getattr(chosen, name)
+    return (value,) if isinstance(value, str) else value or ()
 
 
 @bp.get("/overlaps", endpoint="overlaps")
@@ -111,6 +132,13 @@ def spend_page():
 def capacity_page():
     """Surplus and deficit per neighbourhood and kind, the suggested links, and the direct matches."""
     return _page("capacity")
+
+
+@bp.get("/reciprocity", endpoint="reciprocity")
+@staff_required("planner", "admin")
+def reciprocity_page():
+    """The co-production audit: flows of hours between neighbourhoods, by month and organisation; prints."""
+    return _page("reciprocity")
 
 
 @bp.get("/analysis/<name>.<any(csv, geojson):ext>", endpoint="table")

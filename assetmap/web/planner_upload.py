@@ -18,6 +18,7 @@ from ..ingest.gazetteer import import_gazetteer
 from ..ingest.hsds import import_hsds
 from ..ingest.needs import import_needs
 from ..ingest.neighbourhoods import import_neighbourhoods
+from ..ingest.openactive import import_openactive
 from ..ingest.osm import import_osm
 from ..ingest.report import ImportReport
 from ..ingest.service_files import import_services
@@ -36,6 +37,7 @@ KINDS = {
     "gazetteer": "Postcode centroids (Code-Point Open, ONS Postcode Directory, or postcode,lat,lon CSV)",
     "hsds": "Open Referral UK / HSDS (API JSON, or a zipped CSV data package)",
     "osm": "OpenStreetMap extract (Overpass JSON, OSM XML, GeoJSON)",
+    "openactive": "OpenActive sessions with places left (an RPDE feed page or list of pages, JSON)",
 }
 GAZETTEER_FORMATS = ("codepoint", "onspd", "csv")
 SHOWN_REJECTS = planner_matching.SHOWN_REJECTS
@@ -119,6 +121,8 @@ def _import(kind: str, path: Path, values: dict, mapping_path: Path | None, sour
         return import_gazetteer(conn, path, fmt=values["format"], dry_run=dry_run)
     if kind == "hsds":
         return import_hsds(conn, path, dry_run=dry_run, settings=settings)
+    if kind == "openactive":
+        return import_openactive(conn, path, dry_run=dry_run, settings=settings)
     return import_osm(conn, path, dry_run=dry_run, settings=settings)
 
 

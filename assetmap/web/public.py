@@ -14,7 +14,7 @@ from ..errors import InvalidParameter, NotFound
 from ..maps import public_map
 from ..model import assets, listing, neighbourhoods
 from ..validate import parse_codes, parse_int
-from . import fingerprints, terms
+from . import capacity, fingerprints, terms
 from .db import get_conn
 from .vendor import vendor_url
 
@@ -75,7 +75,7 @@ def map_page():
     return render_template("index.html", the_map=the_map, categories=terms.terms("categories"),
                            groups=terms.terms("category_groups"),
                            capacity_kinds={t.code: t.label for t in terms.terms("capacity_kinds")},
-                           units=terms.unit_words())
+                           units=terms.unit_words(), days=capacity.DAYS, times=capacity.TIMES)
 
 
 @bp.get("/assets")

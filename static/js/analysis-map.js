@@ -162,7 +162,8 @@
   /* Tables */
 
   // Fills `table`'s body with `rows`; `cells(row)` gives the cells after the first, `name(row)` the first, a
-  // button that calls `choose(row, tr)`. Long tables show ROWS_AT_ONCE rows and a button for the next ones.
+  // button that calls `choose(row, tr)` (plain text without `choose`). Long tables show ROWS_AT_ONCE rows and a
+  // button for the next ones.
   function fillTable(table, rows, name, cells, choose) {
     const body = table.tBodies[0];
     body.replaceChildren();
@@ -182,19 +183,21 @@
     function showMore() {
       rows.slice(shown, shown + ROWS_AT_ONCE).forEach((row) => {
         const tr = el("tr");
-        const th = el("th");
+        const th = el("th", null, choose ? null : name(row));
         th.scope = "row";
-        const b = button(name(row), "row-choice");
-        b.addEventListener("click", () => {
-          Array.from(body.querySelectorAll("tr.chosen")).forEach((r) => r.classList.remove("chosen"));
-          Array.from(body.querySelectorAll("[aria-pressed=true]")).forEach((x) => x.setAttribute("aria-pressed", "false"));
-          tr.classList.add("chosen");
-          b.setAttribute("aria-pressed", "true");
-          choose(row, tr);
-        });
-        b.setAttribute("aria-pressed", "false");
-        th.appendChild(b);
         tr.appendChild(th);
+        if (choose) {
+          const b = button(name(row), "row-choice");
+          b.addEventListener("click", () => {
+            Array.from(body.querySelectorAll("tr.chosen")).forEach((r) => r.classList.remove("chosen"));
+            Array.from(body.querySelectorAll("[aria-pressed=true]")).forEach((x) => x.setAttribute("aria-pressed", "false"));
+            tr.classList.add("chosen");
+            b.setAttribute("aria-pressed", "true");
+            choose(row, tr);
+          });
+          b.setAttribute("aria-pressed", "false");
+          th.appendChild(b);
+        }
         cells(row).forEach((c) => tr.appendChild(typeof c === "object" && c !== null ? wrap(c) : el("td", null, c)));
         body.appendChild(tr);
       });
@@ -247,6 +250,15 @@
     });
   }
 
+  // The chosen row's shape drawn over everything in `layer` (emptied first), and the map fitted to it.
+  const CHOSEN = { color: "#ffbf47", weight: 8, opacity: 1, fill: false, className: "chosen-line" };
+  function highlight(map, layer, geojson) {
+    layer.clearLayers();
+    const shape = L.geoJSON(geojson, { style: () => CHOSEN, interactive: false }).addTo(layer);
+    layer.bringToFront();
+    fit(map, shape);
+  }
+
   function fit(map, layer) {
     const bounds = layer.getBounds();
     if (bounds.isValid()) map.fitBounds(bounds, { maxZoom: 14, padding: [20, 20], animate: false });
@@ -259,7 +271,7 @@
 
   window.AssetMapAnalysis = {
     start, getJson, getAll, withQuery, number, figure, money, percent, wordFor, quintileCuts, classOf,
-    sequentialClasses, balanceScale, legend, fillTable, breakdownList, areas, fit, layerControl,
+    sequentialClasses, balanceScale, legend, fillTable, breakdownList, areas, highlight, fit, layerControl,
     SEQUENTIAL, NO_DATA,
   };
 })();

@@ -23,6 +23,8 @@
   const kindLabels = JSON.parse(app.dataset.capacityKinds || "{}");
   const assetPageUrl = app.dataset.assetPageUrl;
   const boxes = Array.from(form.querySelectorAll('input[name="category"]'));
+  const whenForm = document.getElementById("when-filter");
+  const whenCount = document.getElementById("when-count");
   const categories = {};
   boxes.forEach((box) => {
     categories[box.value] = { label: box.dataset.label, colour: box.dataset.colour, shape: box.dataset.shape };
@@ -36,6 +38,7 @@
   const onMap = new Set(); // ids of the markers in the cluster: those of ticked categories
   const covered = []; // { bbox, key }: views fetched in full for the categories in key
   let inflight = null; // { bbox, key, controller } of the fetch under way
+  const freeAt = new Map(); // "when" → ids of the assets the API listed as free then (a when filter's fetches)
   // ?asset=<id> (an asset page's "Show on the map"): open that entry's popup once it has loaded.
   let requested = new URLSearchParams(window.location.search).get("asset");
   let timer = null;
@@ -48,6 +51,19 @@
 
   function ticked() {
     return boxes.filter((b) => b.checked).map((b) => b.value);
+  }
+
+  // The "when" filter as the API takes it: "Tu 18:00-21:00", "now", or "" for any time (web/capacity.py's rule).
+  function chosenWhen() {
+    if (!whenForm) return "";
+    const day = whenForm.elements.day.value;
+    if (day === "now") return "now";
+    return day ? day + " " + whenForm.elements.from.value + "-" + whenForm.elements.to.value : "";
+  }
+
+  function wanted(marker, id, codes, when) {
+    if (!codes.has(marker.feature.properties.category)) return false;
+    return !when || (freeAt.get(when) || new Set()).has(id);
   }
 
   function quantityInWords(quantity, unit) {
@@ -85,6 +101,12 @@
     if (p.location_precision === "generalised") {
       root.appendChild(el("p", null, "Shown near, not at, its real place."));
     }
+    if (p.unconfirmed) {
+      const since = new Date(p.last_confirmed_at);
+      root.appendChild(el("p", "unconfirmed", "Not confirmed since " +
+        since.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric" }) +
+        ": check before you go."));
+    }
     const offers = p.capacity || [];
     if (offers.length) {
       root.appendChild(el("p", null, "Spare capacity:"));
@@ -112,7 +134,10 @@
     const p = feature.properties;
     const xy = feature.geometry.coordinates;
     const icon = iconFor(feature);
-    const marker = L.marker([xy[1], xy[0]], { icon: icon, title: p.name, keyboard: true, riseOnHover: true });
+    const marker = L.marker([xy[1], xy[0]], {
+      icon: icon, title: p.name + (p.unconfirmed ? " (not confirmed lately)" : ""), keyboard: true,
+      riseOnHover: true, opacity: p.unconfirmed ? 0.55 : 1,
+    });
     marker.feature = feature;
     marker.bindPopup(() => popupContent(marker.feature), { maxWidth: 280 });
     return marker;
@@ -130,9 +155,10 @@
     ].join(",");
   }
 
-  function firstUrl(bbox, codes) {
+  function firstUrl(bbox, codes, when) {
     const params = new URLSearchParams({ bbox: bbox, limit: String(PAGE_LIMIT) });
     if (codes.length < boxes.length) params.set("category", codes.join(","));
+    if (when) params.set("when", when);
     return app.dataset.assetsUrl + "?" + params.toString();
   }
 
@@ -166,14 +192,15 @@
   // The cluster holds the markers of the ticked categories, of every view fetched so far.
   function showTicked() {
     const codes = new Set(ticked());
+    const when = chosenWhen();
     const add = [];
     const remove = [];
     markers.forEach((marker, id) => {
-      const wanted = codes.has(marker.feature.properties.category);
-      if (wanted && !onMap.has(id)) {
+      const show = wanted(marker, id, codes, when);
+      if (show && !onMap.has(id)) {
         add.push(marker);
         onMap.add(id);
-      } else if (!wanted && onMap.has(id)) {
+      } else if (!show && onMap.has(id)) {
         remove.push(marker);
         onMap.delete(id);
       }
@@ -182,10 +209,12 @@
     if (add.length) cluster.addLayers(add);
   }
 
-  function addPage(features, seen) {
+  function addPage(features, seen, when) {
+    if (when && !freeAt.has(when)) freeAt.set(when, new Set());
     features.forEach((f) => {
       const id = f.properties.id;
       seen.add(id);
+      if (when) freeAt.get(when).add(id);
       const known = markers.get(id);
       if (!known) {
         markers.set(id, makeMarker(f));
@@ -195,6 +224,7 @@
         offersCapacity(known.feature) !== offersCapacity(f);
       known.feature = f;
       if (redraw) known.setIcon(iconFor(f));
+      known.setOpacity(f.properties.unconfirmed ? 0.55 : 1);
     });
     showTicked();
   }
@@ -212,9 +242,10 @@
     if (gone.length) cluster.removeLayers(gone);
   }
 
-  function summary(n) {
-    if (n === 0) return "No places in this part of the map. Zoom out, or tick more categories.";
-    return "Showing " + n + (n === 1 ? " place" : " places") + " in this part of the map.";
+  function summary(n, when) {
+    const free = when ? " with spare capacity free " + (when === "now" ? "now" : "at that time") : "";
+    if (n === 0) return "No places" + free + " in this part of the map. Zoom out, or choose fewer filters.";
+    return "Showing " + n + (n === 1 ? " place" : " places") + free + " in this part of the map.";
   }
 
   // The status counts the places in the view (data-bbox), of the ticked categories.
@@ -222,13 +253,14 @@
     const bbox = viewBbox();
     const view = bboxOf(bbox);
     const codes = new Set(ticked());
+    const when = chosenWhen();
     let n = 0;
-    markers.forEach((marker) => {
-      if (codes.has(marker.feature.properties.category) && inBbox(marker, view)) n += 1;
+    markers.forEach((marker, id) => {
+      if (wanted(marker, id, codes, when) && inBbox(marker, view)) n += 1;
     });
     app.dataset.bbox = bbox;
     app.dataset.count = String(n);
-    setStatus(codes.size ? summary(n) : "No categories ticked: tick one or more to see places.", "ready");
+    setStatus(codes.size ? summary(n, when) : "No categories ticked: tick one or more to see places.", "ready");
   }
 
   function openRequested() {
@@ -248,7 +280,9 @@
     timer = null;
     const codes = ticked();
     const bbox = viewBbox();
-    const key = codes.join(",");
+    const when = chosenWhen();
+    // "now" moves on: never treat it as fetched already.
+    const key = codes.join(",") + "|" + when + (when === "now" ? "|" + Date.now() : "");
     if (codes.length === 0 || isCovered(bboxOf(bbox), key)) {
       stopFetching();
       showTicked();
@@ -263,7 +297,7 @@
     setStatus("Loading places…", "loading");
     const seen = new Set();
     try {
-      let url = firstUrl(bbox, codes);
+      let url = firstUrl(bbox, codes, when);
       while (url) {
         const response = await fetch(url, {
           signal: mine.controller.signal, headers: { Accept: "application/geo+json" },
@@ -271,7 +305,7 @@
         if (!response.ok) throw new Error("the API answered " + response.status);
         const collection = await response.json();
         if (inflight !== mine) return; // a newer load took over
-        addPage(collection.features || [], seen);
+        addPage(collection.features || [], seen, when);
         url = nextUrl(collection);
       }
     } catch (err) {
@@ -282,7 +316,17 @@
       return;
     }
     inflight = null;
-    forget(mine.bbox, codes, seen);
+    if (when) {
+      // A "when" fetch lists only what is free then: it says nothing of the rest, so forget nothing; but an id
+      // it no longer lists in this view is not free then any more.
+      freeAt.get(when).forEach((id) => {
+        const marker = markers.get(id);
+        if (!seen.has(id) && marker && inBbox(marker, mine.bbox)) freeAt.get(when).delete(id);
+      });
+      showTicked();
+    } else {
+      forget(mine.bbox, codes, seen);
+    }
     covered.push({ bbox: mine.bbox, key: key });
     showCount();
     openRequested();
@@ -315,6 +359,15 @@
     filterCount.textContent = n === boxes.length ? "(all " + n + " shown)" : "(" + n + " of " + boxes.length + " shown)";
   }
 
+  if (whenForm) {
+    whenForm.addEventListener("change", () => {
+      const when = chosenWhen();
+      whenCount.textContent = when ? "(" + (when === "now" ? "now" : when) + ")" : "(any time)";
+      showTicked();
+      loadSoon();
+    });
+    whenForm.addEventListener("submit", (event) => event.preventDefault()); // the map follows each change
+  }
   form.addEventListener("change", () => {
     showFilterCount();
     showTicked(); // at once, before any fetch

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.watch import forgive_form_status
 from tests.helpers import LiveServer, running_app
 
 pytestmark = pytest.mark.browser
@@ -20,14 +21,6 @@ DETAILED = "Mo-Fr 09:00-17:00; PH off"
 def server(fresh_demo_db_url):
     with running_app(fresh_demo_db_url, submit_rate="1000/hour") as app, LiveServer(app) as live:
         yield live
-
-
-def forgive_form_status(page, status: int) -> None:
-    """A form shown again with its mistakes comes with a 4xx status, which Chromium logs as a console error."""
-    logged = page.watch.console_errors
-    ours = [e for e in logged if f"status of {status}" in e and "/assets/new" in e]
-    assert ours, logged
-    logged[:] = [e for e in logged if e not in ours]
 
 
 def note(page, offer: int) -> str:

@@ -1,30 +1,14 @@
 """Moderation in the model: the queue, approve/reject (one or many), near-duplicates, merge; history of each."""
 
-import psycopg
 import pytest
-from psycopg.rows import dict_row
 
 from assetmap.errors import InvalidParameter, NotFound
-from assetmap.model import merges, moderation, queue, users
+from assetmap.model import merges, moderation, queue
 from assetmap.model.contributions import Conflict, create_asset
 from assetmap.model.submission import validate
 
 LON, LAT = -0.9, 52.6
 M_LAT = 1 / 111_200          # degrees of latitude in a metre, near enough
-
-
-@pytest.fixture
-def conn(fresh_db_url):
-    with psycopg.connect(fresh_db_url, autocommit=True, row_factory=dict_row) as c:
-        c.execute("INSERT INTO neighbourhoods (code, name, geom) "
-                  "VALUES ('hg', 'Holloway Green', ST_Multi(ST_MakeEnvelope(-1.0, 52.5, -0.8, 52.7, 4326)))")
-        yield c
-
-
-@pytest.fixture
-def planner(conn):
-    user_id = users.add_user(conn, "pat@example.org", "a long enough password", "planner", "Pat")
-    return users.get_user(conn, user_id)
 
 
 def add(conn, name, north_m=0.0, status="pending", **fields) -> int:

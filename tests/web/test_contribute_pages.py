@@ -320,7 +320,7 @@ def publish(db, token):
     db.execute("UPDATE assets SET status = 'published' WHERE edit_token_hash = %s", (hash_token(token),))
 
 
-def test_a_public_change_sends_a_published_entry_back_to_be_checked(client, db):
+def test_a_public_change_waits_to_be_checked_while_the_published_version_stays(client, db):
     token = submit(client, db)
     publish(db, token)
     assert "Status: On the map" in client.get(f"/edit/{token}").get_data(as_text=True)
@@ -328,10 +328,30 @@ def test_a_public_change_sends_a_published_entry_back_to_be_checked(client, db):
     response = client.post(f"/edit/{token}", data=data)
     assert response.status_code == 303 and response.headers["Location"] == f"/edit/{token}"
     page = client.get(f"/edit/{token}").get_data(as_text=True)
-    assert "check your entry again" in page and "Status: Waiting to be checked" in page
-    assert stored(db, token)[1] == "pending"
+    assert "someone will check the change before it is shown" in page and "Status: On the map" in page
+    change = page[page.index('id="your-change"'):page.index('id="asset-form"')]
+    assert "Your change is waiting to be checked" in change
+    assert "The published version stays on the map\n    until someone approves your change." in change
+    assert "<dt>Spare capacity</dt>" in change and "The small hall, and the garden" in change
+    # The form shows the change, so the next save builds on it; the entry and its offer are as published.
+    assert edit_form(client, token)["capacity-0-description"] == "The small hall, and the garden"
+    assert stored(db, token)[1] == "published"
     assert db.execute("SELECT description FROM capacity_offers WHERE asset_id = %s",
-                      (stored(db, token)[0],)).fetchone()[0] == "The small hall, and the garden"
+                      (stored(db, token)[0],)).fetchone()[0] == "The small hall"
+
+
+def test_a_turned_down_change_shows_the_reason_and_the_published_version(client, db):
+    from assetmap.model import moderation, users
+    token = submit(client, db)
+    publish(db, token)
+    client.post(f"/edit/{token}", data=edit_form(client, token) | {"name": "Best <b>Hall</b> Ever"})
+    planner = users.get_user(db, users.add_user(db, "pat@example.org", "a long enough password", "planner"))
+    moderation.moderate(db, [stored(db, token)[0]], "reject", "Please use the hall's <b>real</b> name", planner)
+    page = client.get(f"/edit/{token}").get_data(as_text=True)
+    assert "Your change was not accepted" in page and "Status: On the map" in page
+    assert "The reason we gave: Please use the hall&#39;s &lt;b&gt;real&lt;/b&gt; name" in page
+    assert "Your change: Best &lt;b&gt;Hall&lt;/b&gt; Ever" in page
+    assert edit_form(client, token)["name"] == "St Mary's Hall" and stored(db, token)[2] == "St Mary's Hall"
 
 
 def test_a_contact_change_keeps_a_published_entry_on_the_map(client, db):
@@ -339,7 +359,8 @@ def test_a_contact_change_keeps_a_published_entry_on_the_map(client, db):
     publish(db, token)
     data = edit_form(client, token) | {"contact_phone": "01234 567890"}
     assert client.post(f"/edit/{token}", data=data).status_code == 303
-    assert "saved and shown on the map" in client.get(f"/edit/{token}").get_data(as_text=True)
+    page = client.get(f"/edit/{token}").get_data(as_text=True)
+    assert "saved and shown on the map" in page and 'id="your-change"' not in page
     assert stored(db, token)[1] == "published" and stored(db, token)[5] == "01234 567890"
 
 

@@ -193,3 +193,21 @@ def test_requests_are_rate_limited(fresh_demo_db_url, db):
         r = c.post(url, data=form | {"csrf_token": csrf_token(c, url)})
         assert r.status_code == 429 and r.headers.get("Retry-After")
     assert db.execute("SELECT count(*) AS n FROM capacity_requests").fetchone()["n"] == 1
+
+
+def test_the_public_map_api_filters_by_when_and_marks_unconfirmed_entries(client, db):
+    offer = evening_offer(db)
+    asset = db.execute("SELECT a.public_id FROM capacity_offers o JOIN assets a ON a.id = o.asset_id "
+                       "WHERE o.id = %s", (offer["id"],)).fetchone()["public_id"]
+    evening = client.get("/api/v1/assets?when=Tu 18:00-21:00&limit=10000").get_json()["features"]
+    ids = {f["id"] for f in evening}
+    everyone = client.get("/api/v1/assets?limit=10000").get_json()["features"]
+    assert str(asset) in ids and len(ids) < len(everyone)
+    # Every asset listed has an offer whose schedule covers Tuesday evening.
+    for f in evening:
+        assert any(o["schedule"] and "Tu" in o["schedule"] or "Mo-" in (o["schedule"] or "")
+                   or "24/7" in (o["schedule"] or "") for o in f["properties"]["capacity"])
+    assert client.get("/api/v1/assets?when=Tue").status_code == 400
+    db.execute("UPDATE assets SET last_confirmed_at = now() - interval '7 months' WHERE public_id = %s", (asset,))
+    found = client.get(f"/api/v1/assets/{asset}").get_json()["properties"]
+    assert found["unconfirmed"] is True and found["last_confirmed_at"]

@@ -325,7 +325,8 @@ def test_the_queue_offers_reasons_and_shows_what_an_edit_changed(client, db, aut
                                                         "lat": LAT}), version)
     auth.sign_in()
     html = client.get("/planner/moderation").get_data(as_text=True)
-    assert "Changed since it was published" in html
+    assert "A change to an entry on the map." in html and "The change, against the published version" in html
+    assert f'name="change_version_{made.id}"' in html and f'name="version_{made.id}"' not in html
     assert "<del>Hall</del>" in html and "<ins>&lt;img src=x onerror=alert(1)&gt;</ins>" in html
     assert '<datalist id="reasons">' in html and 'list="reasons"' in html
     assert decisions.REJECTION_REASONS[0] in html
