@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from contextlib import contextmanager
 from email import policy
 from email.parser import BytesParser
 
@@ -70,3 +71,14 @@ class SmtpServer:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+
+
+@contextmanager
+def running_smtp(port: int):
+    """A started SmtpServer on `port`, stopped afterwards."""
+    server = SmtpServer(port)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

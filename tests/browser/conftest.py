@@ -33,6 +33,7 @@ def viewport() -> dict:
     return DESKTOP
 
 
+PHONE = {"width": 390, "height": 844}
 AXE = project_root() / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -65,3 +66,10 @@ def axe(page):
         return [f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:5])
                 for v in result["violations"]]
     return run
+
+
+@pytest.fixture
+def phone(browser):
+    """A 390×844 touch screen (the `page` fixture has no touch), watched the same way."""
+    with watched_page(browser, viewport=PHONE, has_touch=True, is_mobile=True) as pg:
+        yield pg

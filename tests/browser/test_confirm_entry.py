@@ -11,7 +11,6 @@ from psycopg.rows import dict_row
 
 from assetmap.model import contributions, freshness
 from assetmap.model.submission import validate
-from tests.browser.watch import watched_page
 from tests.helpers import LiveServer, running_app
 
 pytestmark = pytest.mark.browser
@@ -31,13 +30,6 @@ def server(fresh_demo_db_url):
     with running_app(fresh_demo_db_url, **MAIL) as app, LiveServer(app) as live:
         live.settings = app.config["ASSETMAP"]
         yield live
-
-
-@pytest.fixture
-def phone(browser):
-    """A 390×844 touch screen (the shared `page` fixture has no touch), watched the same way."""
-    with watched_page(browser, viewport=PHONE, has_touch=True, is_mobile=True) as pg:
-        yield pg
 
 
 def add_due_entry(db, name: str) -> contributions.Created:

@@ -15,7 +15,7 @@ from assetmap.model import contributions
 from assetmap.model.submission import validate
 from tests.browser.watch import forgive_form_status, watched_page
 from tests.helpers import LiveServer, add_staff, cheap_hashes, running_app, sign_in_page
-from tests.smtp import SmtpServer
+from tests.smtp import running_smtp
 
 pytestmark = pytest.mark.browser
 
@@ -36,10 +36,8 @@ def db(fresh_demo_db_url):
 
 @pytest.fixture
 def smtp(free_port):
-    server = SmtpServer(free_port)
-    server.start()
-    yield server
-    server.stop()
+    with running_smtp(free_port) as server:
+        yield server
 
 
 @pytest.fixture
@@ -49,12 +47,6 @@ def server(fresh_demo_db_url, db, smtp):
                      request_rate="1000/hour") as app, LiveServer(app) as live:
         live.settings = app.config["ASSETMAP"]
         yield live
-
-
-@pytest.fixture
-def phone(browser):
-    with watched_page(browser, viewport=PHONE, has_touch=True, is_mobile=True) as pg:
-        yield pg
 
 
 def evening_hall(db) -> tuple[contributions.Created, dict]:

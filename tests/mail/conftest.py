@@ -11,7 +11,7 @@ from psycopg.rows import dict_row
 from assetmap.config import Settings
 from assetmap.mail.worker import Worker
 from tests.helpers import cheap_hashes
-from tests.smtp import SmtpServer
+from tests.smtp import running_smtp
 
 
 @pytest.fixture(autouse=True)
@@ -21,10 +21,8 @@ def quick_hashes(monkeypatch):
 
 @pytest.fixture
 def smtp_server(free_port):
-    server = SmtpServer(free_port)
-    server.start()
-    yield server
-    server.stop()
+    with running_smtp(free_port) as server:
+        yield server
 
 
 @pytest.fixture
