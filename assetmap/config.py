@@ -53,6 +53,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("api_default_limit", "ASSETMAP_API_DEFAULT_LIMIT", 1000,
             "Features in one page of the API when the request gives no `limit`.", int),
     Setting("workers", "ASSETMAP_WORKERS", 2, "gunicorn worker processes for `assetmap serve`.", int),
+    Setting("threads", "ASSETMAP_THREADS", 300,
+            "Threads per gunicorn worker (the gthread worker class): each open live workshop map holds one, so "
+            "this bounds the live maps a worker serves; 1% of them (at least 8) are kept for ordinary requests.",
+            int),
+    Setting("listen_database_url", "ASSETMAP_LISTEN_DATABASE_URL", None,
+            "A direct connection for the workshop listener when DATABASE_URL goes through a transaction-pooling "
+            "PgBouncer (LISTEN does not work through one). Unset: DATABASE_URL."),
     Setting("submit_rate", "ASSETMAP_SUBMIT_RATE", "20/hour",
             "Most new or edited contributions one client may send, e.g. `20/hour`; counted in the database."),
     Setting("trusted_proxies", "ASSETMAP_TRUSTED_PROXIES", 0,
@@ -92,6 +99,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("public_url", "ASSETMAP_PUBLIC_URL", None,
             "The address people open the site at, e.g. `https://assets.example.org`: links in mail start with it. "
             "Required with ASSETMAP_SMTP_URL."),
+    Setting("workshop_note_rate", "ASSETMAP_WORKSHOP_NOTE_RATE", "30/minute",
+            "Most notes, comments and votes one workshop participant may send, e.g. `30/minute`."),
+    Setting("workshop_join_rate", "ASSETMAP_WORKSHOP_JOIN_RATE", "300/hour",
+            "Most joins to workshops from one client address (a whole room may share one), e.g. `300/hour`."),
     Setting("mail_max_attempts", "ASSETMAP_MAIL_MAX_ATTEMPTS", 8,
             "Tries to send one message (with growing pauses) before it goes to the admins' dead-letter list.",
             int),
@@ -113,6 +124,8 @@ class Settings:
     api_max_limit: int = 10000
     api_default_limit: int = 1000
     workers: int = 2
+    threads: int = 300
+    listen_database_url: str | None = None
     submit_rate: str = "20/hour"
     trusted_proxies: int = 0
     nominatim_url: str | None = None
@@ -130,6 +143,8 @@ class Settings:
     smtp_url: str | None = None
     mail_from: str = "AssetMap <noreply@localhost>"
     public_url: str | None = None
+    workshop_note_rate: str = "30/minute"
+    workshop_join_rate: str = "300/hour"
     mail_max_attempts: int = 8
 
     def __post_init__(self) -> None:
@@ -214,6 +229,7 @@ def check(settings: Settings) -> list[str]:
     number("api_max_limit", int, 1)
     not_larger("api_default_limit", "api_max_limit")
     number("workers", int, 1)
+    number("threads", int, 16, 10_000)
     number("trusted_proxies", int, 0)
     number("max_upload_mb", int, 1)
     number("geocoder_min_delay", float, 0)
@@ -228,7 +244,7 @@ def check(settings: Settings) -> list[str]:
         except ValueError as exc:
             problems.append(f"{_env(key)} ({getattr(settings, key)!r}) {exc}")
 
-    for key in ("submit_rate", "request_rate"):
+    for key in ("submit_rate", "request_rate", "workshop_note_rate", "workshop_join_rate"):
         value = getattr(settings, key)
         try:
             Rule.parse(value if isinstance(value, str) else "")

@@ -232,3 +232,20 @@ def needs(places: Places, orgs: pd.DataFrame, seed: int) -> pd.DataFrame:
         "status": pick(rng, list(NEED_STATUS), n, list(NEED_STATUS.values())),
     })
 
+
+
+# Days since each entry was last confirmed: most recently, some due for a reminder, a few past the grace
+# period, so the staleness report and the map's "unconfirmed" marking have something to show.
+CONFIRMED_AGES = {(0, 150): 0.8, (190, 260): 0.12, (300, 600): 0.08}
+
+
+def confirmed(assets_: pd.DataFrame, offers_: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Add confirmed_days_ago to assets and offers; an offer is never confirmed later than its asset."""
+    rng = rng_for(seed, "confirmed")
+    spans = list(CONFIRMED_AGES)
+    span = rng.choice(len(spans), size=len(assets_), p=list(CONFIRMED_AGES.values()))
+    lo, hi = np.array([spans[i][0] for i in span]), np.array([spans[i][1] for i in span])
+    asset_days = pd.Series(rng.integers(lo, hi + 1), index=assets_["source_ref"].to_numpy())
+    offer_days = asset_days.reindex(offers_["asset_ref"].to_numpy()).to_numpy()
+    return (assets_.assign(confirmed_days_ago=asset_days.to_numpy()),
+            offers_.assign(confirmed_days_ago=offer_days))

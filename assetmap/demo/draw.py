@@ -7,7 +7,8 @@ import pandas as pd
 
 # Fixed stream numbers, so adding a stream never changes what the others draw (hash() of a name would vary
 # between runs).
-STREAMS = {"geometry": 1, "places": 2, "organisations": 3, "assets": 4, "offers": 5, "needs": 6, "services": 7}
+STREAMS = {"geometry": 1, "places": 2, "organisations": 3, "assets": 4, "offers": 5, "needs": 6, "services": 7,
+           "confirmed": 8}
 
 
 def rng_for(seed: int, stream: str) -> np.random.Generator:

@@ -54,6 +54,8 @@ def generate_town(seed: int = 1, scale: float = 1) -> DemoTown:
     places = build_places(seed)
     orgs = community.organisations(places, seed)
     assets = community.assets(places, orgs, seed, scale)
+    offers = community.offers(assets, seed)
+    assets, offers = community.confirmed(assets, offers, seed)
     services_, sites, areas = services.services(places, seed)
     return DemoTown(
         seed=seed, scale=scale,
@@ -62,7 +64,7 @@ def generate_town(seed: int = 1, scale: float = 1) -> DemoTown:
         gazetteer=gazetteer_frame(places),
         organisations=orgs,
         assets=assets,
-        offers=community.offers(assets, seed),
+        offers=offers,
         needs=community.needs(places, orgs, seed),
         services=services_, service_sites=sites, service_areas=areas,
     )

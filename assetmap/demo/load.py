@@ -166,15 +166,17 @@ def _assets(cur: psycopg.Cursor, frame: pd.DataFrame) -> int:
     cols = {"source_ref": "text", "public_id": "uuid", "name": "text", "category": "text", "tags": "text[]",
             "description": "text", "audience": "text", "accessibility": "text", "org_ref": "text",
             "address": "text", "postcode": "text", "lon": "float8", "lat": "float8", "location_precision": "text",
-            "is_private_home": "boolean", "contact_email": "text", "contact_phone": "text", "status": "text"}
+            "is_private_home": "boolean", "contact_email": "text", "contact_phone": "text", "status": "text",
+            "confirmed_days_ago": "integer"}
     _stage(cur, "demo_stage_assets", cols, _frame_rows(frame, cols))
     return _insert(cur, "demo_stage_assets", """
         INSERT INTO assets (public_id, name, category, tags, description, audience, accessibility, organisation_id,
                             address, postcode, geom, location_precision, is_private_home, contact_email,
-                            contact_phone, status, source, source_ref)
+                            contact_phone, status, source, source_ref, last_confirmed_at)
         SELECT s.public_id, s.name, s.category, s.tags, s.description, s.audience, s.accessibility, o.id,
                s.address, s.postcode, ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), s.location_precision,
-               s.is_private_home, s.contact_email, s.contact_phone, s.status, %(s)s, s.source_ref
+               s.is_private_home, s.contact_email, s.contact_phone, s.status, %(s)s, s.source_ref,
+               now() - make_interval(days => s.confirmed_days_ago)
           FROM demo_stage_assets s
           LEFT JOIN organisations o ON o.source = %(s)s AND o.source_ref = s.org_ref
          ORDER BY s.ord""")
@@ -182,14 +184,15 @@ def _assets(cur: psycopg.Cursor, frame: pd.DataFrame) -> int:
 
 def _offers(cur: psycopg.Cursor, frame: pd.DataFrame) -> int:
     cols = {"asset_ref": "text", "kind": "text", "description": "text", "quantity": "numeric", "unit": "text",
-            "schedule": "text", "schedule_text": "text", "audience": "text", "cost": "text", "status": "text"}
+            "schedule": "text", "schedule_text": "text", "audience": "text", "cost": "text", "status": "text",
+            "confirmed_days_ago": "integer"}
     frame = frame.assign(schedule_text=[schedules.words(s) for s in _values(frame, "schedule")])
     _stage(cur, "demo_stage_offers", cols, _frame_rows(frame, cols))
     return _insert(cur, "demo_stage_offers", """
         INSERT INTO capacity_offers (asset_id, kind, description, quantity, unit, schedule, schedule_text, audience,
-                                     cost, status)
+                                     cost, status, last_confirmed_at)
         SELECT a.id, s.kind, s.description, s.quantity, s.unit, s.schedule, s.schedule_text, s.audience, s.cost,
-               s.status
+               s.status, now() - make_interval(days => s.confirmed_days_ago)
           FROM demo_stage_offers s
           JOIN assets a ON a.source = %(s)s AND a.source_ref = s.asset_ref
          ORDER BY s.ord""")

@@ -35,6 +35,9 @@ from . import (
     public,
     security,
     vendor,
+    workshop_api,
+    workshop_live,
+    workshops,
 )
 
 log = logging.getLogger(__name__)
@@ -60,10 +63,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     for module in (public, capacity, exchange, contribute, auth, planner, planner_analysis, planner_data,
                    planner_upload, planner_requests, admin, admin_mail, api, analysis_api, health, vendor,
-                   freshness):
+                   freshness, workshops, workshop_api):
         app.register_blueprint(module.bp)
     auth.init_app(app)
-    security.init_app(app, exempt_blueprints=(api.bp, analysis_api.bp))
+    workshop_live.init_app(app)
+    security.init_app(app, exempt_blueprints=(api.bp, analysis_api.bp, workshop_api.bp))
     compression.init_app(app)
     errors.init_app(app)
     return app

@@ -23,6 +23,11 @@ def get_conn(timeout: float = 5.0):
     return g.db_conn
 
 
+def release_conn() -> None:
+    """Give the request's connection back now (a long response that needs it no more, such as a live stream)."""
+    _return_connection(None)
+
+
 def _return_connection(exc: BaseException | None) -> None:
     conn = g.pop("db_conn", None)
     if conn is not None:

@@ -7,7 +7,6 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import AssetMapError, InvalidParameter
 from ..model.submission import ValidationFailed
-from ..ratelimit import RateLimited
 
 
 def _wants_json() -> bool:
@@ -18,7 +17,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(AssetMapError)
     def domain_error(exc: AssetMapError):
         headers = {}
-        if isinstance(exc, RateLimited):
+        if getattr(exc, "retry_after", None):   # RateLimited, and a busy server's 503
             headers["Retry-After"] = str(exc.retry_after)
         if _wants_json():
             body = {"error": str(exc)}
