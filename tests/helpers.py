@@ -64,6 +64,7 @@ def make_app(database_url: str, **overrides):
 
 def close_app(app) -> None:
     app.extensions["assetmap.pool"].close()
+    app.extensions["assetmap.workshop_broker"].stop()
 
 
 @contextmanager
@@ -136,10 +137,11 @@ class AuthActions:
         return self.client.post("/sign-out", data={"csrf_token": csrf_token(self.client, page)}, follow_redirects=True)
 
 
-def sign_in_page(page, base_url: str, email: str = "pat@example.org", password: str = PASSWORD) -> None:
+def sign_in_page(page, base_url: str, email: str = "pat@example.org", password: str = PASSWORD,
+                 lands: str = "**/planner/**") -> None:
     """Sign in through the real form in a browser page; waits for the staff page it lands on."""
     page.goto(base_url + "/sign-in")
     page.fill("#email", email)
     page.fill("#password", password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/planner/**")
+    page.wait_for_url(lands)

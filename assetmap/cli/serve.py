@@ -38,6 +38,9 @@ def serve(settings: Settings, host: str, port: int) -> None:
         click.echo(f"mail worker started (process {worker.pid})")
     click.echo(f"AssetMap on http://{host}:{port}/  (Ctrl-C stops it)")
     args = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(settings.workers),
+            # Threads, not the sync worker: each open live workshop map (an SSE stream) holds a thread for as long
+            # as it is open. A sync worker would serve one stream per process and be killed at --timeout mid-stream.
+            "--worker-class", "gthread", "--threads", str(settings.threads),
             "--access-logfile", "-", "--graceful-timeout", "5",
             # gunicorn's default control socket is ~/.gunicorn/gunicorn.ctl, one path for every checkout of a user.
             "--control-socket", str(settings.home / "gunicorn.ctl"),

@@ -36,6 +36,7 @@ from . import (
     security,
     vendor,
     workshop_api,
+    workshop_layers,
     workshop_live,
     workshops,
 )
@@ -63,11 +64,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     for module in (public, capacity, exchange, contribute, auth, planner, planner_analysis, planner_data,
                    planner_upload, planner_requests, admin, admin_mail, api, analysis_api, health, vendor,
-                   freshness, workshops, workshop_api):
+                   freshness, workshops, workshop_api, workshop_layers):
         app.register_blueprint(module.bp)
     auth.init_app(app)
     workshop_live.init_app(app)
-    security.init_app(app, exempt_blueprints=(api.bp, analysis_api.bp, workshop_api.bp))
+    security.init_app(app, exempt_blueprints=(api.bp, analysis_api.bp, workshop_api.bp, workshop_layers.bp))
     compression.init_app(app)
     errors.init_app(app)
     return app

@@ -188,6 +188,8 @@ def safe_next(target: str | None) -> str | None:
 def _home_for(user: StaffUser) -> str:
     if user.role in MODERATORS and "planner.moderation" in current_app.view_functions:
         return url_for("planner.moderation")
+    if user.role == "facilitator" and "workshops.index" in current_app.view_functions:
+        return url_for("workshops.index")
     return url_for("public.map_page")
 
 

@@ -133,10 +133,13 @@ def _note_fields(body: dict, *, partial: bool) -> dict:
 
 @bp.get("/<code>/notes")
 def list_notes(code: str):
-    """Every visible note as GeoJSON, with `last_event_id`: stream events after it to stay current."""
+    """Every visible note as GeoJSON, with `last_event_id`: stream events after it to stay current; `?hidden=1`
+    adds hidden ones for the facilitator."""
     workshop = _workshop(code)
-    _me(workshop)
-    return current_app.response_class(_json(notes.collection(get_conn(), workshop)), mimetype="application/geo+json")
+    who = _me(workshop)
+    hidden = request.args.get("hidden") == "1" and who.is_staff   # the facilitator sees what they hid
+    return current_app.response_class(_json(notes.collection(get_conn(), workshop, include_hidden=hidden)),
+                                      mimetype="application/geo+json")
 
 
 def _json(data) -> str:

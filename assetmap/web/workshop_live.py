@@ -100,7 +100,7 @@ def stream(workshop: sessions.Workshop) -> Response:
     if live.streams() >= max_streams():
         raise Busy("This server is holding as many live maps as it can. Trying again in a few seconds.")
     after = last_event_id()
-    sub = live.subscribe(workshop.id)   # before reading the backlog, so nothing falls between the two
+    sub = live.subscribe(workshop.id, after)   # before reading the backlog, so nothing falls between the two
     try:
         backlog = events.since(get_conn(), workshop.id, after)
     except BaseException:
@@ -113,7 +113,7 @@ def stream(workshop: sessions.Workshop) -> Response:
         try:
             yield f"retry: 2000\n: {workshop.code} live\n\n"
             for event in backlog:
-                seen = event.seq
+                seen = sub.seen = event.seq
                 yield event.sse()
             beat = time.monotonic()
             while True:
@@ -124,7 +124,7 @@ def stream(workshop: sessions.Workshop) -> Response:
                     beat = time.monotonic()
                     yield ": heartbeat\n\n"
                 if event is not None and event.seq > seen:
-                    seen = event.seq
+                    seen = sub.seen = event.seq
                     yield event.sse()
         finally:
             live.unsubscribe(sub)

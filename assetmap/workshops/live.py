@@ -29,8 +29,11 @@ log = logging.getLogger(__name__)
 class Subscription:
     """One open stream's inbox."""
 
-    def __init__(self, workshop_id: int, size: int):
+    def __init__(self, workshop_id: int, size: int, after: int = 0):
         self.workshop_id = workshop_id
+        # The last event this stream has sent (its stream moves it on): where the broker catches it up from after
+        # a time with no listening connection, when it has handed nothing out for the workshop yet.
+        self.seen = after
         self.inbox: queue.Queue[events.Event | None] = queue.Queue(maxsize=size)
         self.ended = False
 
@@ -58,9 +61,10 @@ class Broker:
         self.connected = threading.Event()
 
     # -- streams ---------------------------------------------------------------------------------------------------
-    def subscribe(self, workshop_id: int) -> Subscription:
+    def subscribe(self, workshop_id: int, after: int = 0) -> Subscription:
+        """A stream of this workshop's events; `after` is the last one its client has (Last-Event-ID)."""
         self._ensure_running()
-        sub = Subscription(workshop_id, self.queue_size)
+        sub = Subscription(workshop_id, self.queue_size, after)
         with self._lock:
             self._subs.setdefault(workshop_id, set()).add(sub)
         return sub
@@ -126,8 +130,12 @@ class Broker:
                 self._deliver(conn, workshop, after=seq - 1)
 
     def _catch_up(self, conn: psycopg.Connection) -> None:
+        """After (re)connecting: every workshop with streams here, from the last event handed out, or, when none has
+        been yet, from the oldest event its streams have sent. Notifications sent while no connection listened are
+        lost, and so would be the events they announced."""
         with self._lock:
-            pending = dict(self._cursor)
+            pending = {workshop: self._cursor.get(workshop, min(sub.seen for sub in subs))
+                       for workshop, subs in self._subs.items() if subs}
         for workshop, cursor in pending.items():
             self._deliver(conn, workshop, after=cursor)
 

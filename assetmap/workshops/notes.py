@@ -167,8 +167,9 @@ def vote(conn: psycopg.Connection, workshop: Workshop, who: Participant, note_id
             cur.execute("INSERT INTO workshop_votes (note_id, participant_id) VALUES (%s, %s)", (note_id, who.id))
             used += 1
         else:
-            gone = cur.execute("DELETE FROM workshop_votes WHERE id = (SELECT id FROM workshop_votes WHERE note_id = %s "
-                               "AND participant_id = %s ORDER BY id DESC LIMIT 1)", (note_id, who.id)).rowcount
+            gone = cur.execute("DELETE FROM workshop_votes WHERE id = (SELECT id FROM workshop_votes "
+                               "WHERE note_id = %s AND participant_id = %s ORDER BY id DESC LIMIT 1)",
+                               (note_id, who.id)).rowcount
             if not gone:
                 raise Refused("You have no vote on this note to take back.")
             used -= 1

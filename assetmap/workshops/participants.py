@@ -77,15 +77,17 @@ def by_token(conn: psycopg.Connection, workshop: Workshop, token: str | None) ->
     return Participant(**row) if row else None
 
 
-def for_staff(conn: psycopg.Connection, workshop: Workshop, user: Staff, display_name: str) -> Participant:
-    """The staff member's own participant row in this workshop, made on first use (they sign in; no token)."""
+def for_staff(conn: psycopg.Connection, workshop: Workshop, user: Staff, display_name: str,
+              token: str) -> Participant:
+    """The staff member's own participant row in this workshop, made on first use. Their token is derived from
+    the app's secret by the web layer, so it is the same on every device they sign in on; a new secret replaces it."""
     with conn.cursor(row_factory=dict_row) as cur:
         row = cur.execute("""
             INSERT INTO workshop_participants (workshop_id, name, organisation, token_hash, user_id)
             VALUES (%s, %s, 'Facilitator', %s, %s)
-            ON CONFLICT (workshop_id, user_id) DO UPDATE SET name = workshop_participants.name
+            ON CONFLICT (workshop_id, user_id) DO UPDATE SET token_hash = EXCLUDED.token_hash
             RETURNING id
-        """, (workshop.id, display_name[:NAME_MAX] or "Facilitator", hash_token(new_token()), user.id)).fetchone()
+        """, (workshop.id, display_name[:NAME_MAX] or "Facilitator", hash_token(token), user.id)).fetchone()
     return by_id(conn, row["id"])
 
 

@@ -301,7 +301,8 @@ def add_action(conn: psycopg.Connection, workshop: Workshop, text: str, owner: s
                                                (note_id, workshop.id)).fetchone() is None:
             raise NotFound("no such note in this workshop")
         action_id = cur.execute("INSERT INTO workshop_actions (workshop_id, text, owner, note_id) "
-                                "VALUES (%s, %s, %s, %s) RETURNING id", (workshop.id, text, owner, note_id)).fetchone()[0]
+                                "VALUES (%s, %s, %s, %s) RETURNING id",
+                                (workshop.id, text, owner, note_id)).fetchone()[0]
         audit.write(cur, actor=audit.staff_actor(user), action="add_action", entity="workshops",
                     entity_id=workshop.id, after={"action": text, "owner": owner}, user_id=user.id)
     return action_id

@@ -135,3 +135,8 @@ CREATE FUNCTION workshop_note_json(n workshop_notes) RETURNS jsonb LANGUAGE sql 
             'promoted', n.promoted, 'created_at', n.created_at, 'updated_at', n.updated_at))
       FROM workshop_participants p WHERE p.id = n.participant_id
 $$;
+
+-- A need a workshop agreed on waits for a planner, like any other contribution: `pending` until approved (open)
+-- or rejected (closed). Every reader of needs already takes only the open ones.
+ALTER TABLE capacity_needs DROP CONSTRAINT capacity_needs_status_check,
+    ADD CONSTRAINT capacity_needs_status_check CHECK (status IN ('pending', 'open', 'met', 'closed'));
