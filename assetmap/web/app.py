@@ -38,6 +38,7 @@ from . import (
     workshop_api,
     workshop_layers,
     workshop_live,
+    workshop_report,
     workshops,
 )
 
@@ -64,7 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     for module in (public, capacity, exchange, contribute, auth, planner, planner_analysis, planner_data,
                    planner_upload, planner_requests, admin, admin_mail, api, analysis_api, health, vendor,
-                   freshness, workshops, workshop_api, workshop_layers):
+                   freshness, workshops, workshop_api, workshop_layers, workshop_report):
         app.register_blueprint(module.bp)
     auth.init_app(app)
     workshop_live.init_app(app)
