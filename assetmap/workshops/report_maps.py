@@ -74,7 +74,7 @@ def render(report: Report) -> bytes:
     for name, geom in hoods:
         ax.add_patch(PathPatch(_path(geom), facecolor=PAPER, edgecolor=LINE, linewidth=0.8, zorder=1))
         spot = geom.representative_point()
-        ax.text(spot.x, spot.y, name, ha="center", va="center", fontsize=8, color="#4a4a48", style="italic",
+        ax.text(spot.x, spot.y, name, ha="center", va="center", fontsize=10, color="#4a4a48", style="italic",
                 zorder=2, path_effects=HALO)
     if area is not None and area.geom_type in ("Polygon", "MultiPolygon"):
         ax.add_patch(PathPatch(_path(area), facecolor="none", edgecolor=INK, linewidth=2.2, zorder=3))
@@ -82,14 +82,14 @@ def render(report: Report) -> bytes:
     for note, geom in notes:
         colour = COLOURS[note.kind]
         if geom.geom_type == "Point":
-            ax.plot(geom.x, geom.y, marker="o", markersize=15, color=colour, markeredgecolor=INK,
+            ax.plot(geom.x, geom.y, marker="o", markersize=18, color=colour, markeredgecolor=INK,
                     markeredgewidth=1.2, zorder=6)
             spot = geom
         else:
             ax.add_patch(PathPatch(_path(geom), facecolor=colour, alpha=0.25, edgecolor="none", zorder=4))
             ax.add_patch(PathPatch(_path(geom), facecolor="none", edgecolor=colour, linewidth=2, zorder=5))
             spot = geom.representative_point()
-        ax.text(spot.x, spot.y, str(note.number), ha="center", va="center", fontsize=8, fontweight="bold",
+        ax.text(spot.x, spot.y, str(note.number), ha="center", va="center", fontsize=9.5, fontweight="bold",
                 color="white" if geom.geom_type == "Point" else INK, zorder=7,
                 path_effects=None if geom.geom_type == "Point" else HALO)
 
@@ -97,8 +97,8 @@ def render(report: Report) -> bytes:
     if present:
         handles = [Line2D([], [], marker="o", linestyle="none", markersize=10, color=COLOURS[k],
                           markeredgecolor=INK, label=KINDS[k]) for k in present]
-        ax.legend(handles=handles, loc="lower right", fontsize=9, framealpha=0.9, title="Notes",
-                  title_fontsize=9)
+        ax.legend(handles=handles, loc="lower right", fontsize=11, framealpha=0.9, title="Notes",
+                  title_fontsize=11)
     return _png(fig)
 
 

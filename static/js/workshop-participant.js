@@ -122,7 +122,34 @@
       tools.appendChild(withdraw);
     }
     li.appendChild(tools);
+    if (p.participant_id === me) li.appendChild(editForm(p));
     li.appendChild(commentForm(p.id));
+  }
+
+  function editForm(p) {
+    const details = dom.el("details", "note-comment");
+    details.appendChild(dom.el("summary", null, "Edit my note"));
+    const f = dom.el("form");
+    const label = dom.el("label", null, "Your note");
+    label.htmlFor = "edit-" + p.id;
+    const box = dom.el("textarea");
+    box.id = "edit-" + p.id;
+    box.rows = 3;
+    box.maxLength = 1000;
+    box.value = p.text;
+    const err = dom.el("p", "form-error");
+    err.setAttribute("role", "alert");
+    err.hidden = true;
+    const save = dom.el("button", "button-secondary", "Save");
+    save.type = "submit";
+    f.append(label, box, err, save);
+    f.addEventListener("submit", (e) => {
+      e.preventDefault();
+      W.send("PATCH", live.api + "/notes/" + p.id, { type: "Feature", geometry: null, properties: { text: box.value } })
+        .then((r) => showError(err, r.ok ? "" : W.message(r.body)));
+    });
+    details.appendChild(f);
+    return details;
   }
 
   function commentForm(id) {
