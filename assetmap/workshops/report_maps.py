@@ -28,6 +28,8 @@ from .sessions import KINDS
 COLOURS = {"asset": "#0072b2", "opportunity": "#009e73", "overlap": "#cc79a7", "gap": "#d55e00",
            "question": "#e69f00"}
 INK, LINE, PAPER = "#1d1d1b", "#8a8a86", "#f3f3f0"
+# A marker's number in white on the dark colours and in ink on the light ones, whichever reads better.
+ON_MARKER = {"asset": "white", "opportunity": "white", "overlap": INK, "gap": "white", "question": INK}
 WIDTH_IN, HEIGHT_IN, DPI = 10, 6.5, 150   # 1500 × 975 pixels: sharp across an A4 page, quick to draw
 HALO = [withStroke(linewidth=3, foreground="white")]
 
@@ -90,7 +92,7 @@ def render(report: Report) -> bytes:
             ax.add_patch(PathPatch(_path(geom), facecolor="none", edgecolor=colour, linewidth=2, zorder=5))
             spot = geom.representative_point()
         ax.text(spot.x, spot.y, str(note.number), ha="center", va="center", fontsize=9.5, fontweight="bold",
-                color="white" if geom.geom_type == "Point" else INK, zorder=7,
+                color=ON_MARKER[note.kind] if geom.geom_type == "Point" else INK, zorder=7,
                 path_effects=None if geom.geom_type == "Point" else HALO)
 
     present = [k for k in KINDS if any(n.kind == k for n, _ in notes)]

@@ -60,10 +60,39 @@
       const list = document.getElementById("notes-list");
       const sorted = Array.from(notes.values()).sort((a, b) =>
         (b.properties.votes - a.properties.votes) || (a.properties.id - b.properties.id));
-      if (list) list.replaceChildren(...sorted.map(item));
+      if (list) {
+        const kept = keep(list);
+        list.replaceChildren(...sorted.map(item));
+        restore(kept);
+      }
       const count = document.getElementById("notes-count");
       if (count) count.textContent = notes.size + (notes.size === 1 ? " note" : " notes");
       opts.onChange(sorted);
+    }
+
+    // The list is redrawn whenever any note changes: what someone is half-way through typing, which forms are
+    // open and where the focus is must survive that, or a busy room would wipe every comment being written.
+    function keep(list) {
+      const state = { open: [], values: {}, focus: document.activeElement && document.activeElement.id };
+      list.querySelectorAll("details[open]").forEach((d) => {
+        const field = d.querySelector("[id]");
+        if (field) state.open.push(field.id);
+      });
+      list.querySelectorAll("textarea[id], input[id], select[id]").forEach((f) => { state.values[f.id] = f.value; });
+      return state;
+    }
+
+    function restore(state) {
+      state.open.forEach((id) => {
+        const field = document.getElementById(id);
+        if (field && field.closest("details")) field.closest("details").open = true;
+      });
+      Object.keys(state.values).forEach((id) => {
+        const field = document.getElementById(id);
+        if (field) field.value = state.values[id];
+      });
+      const focused = state.focus && document.getElementById(state.focus);
+      if (focused) focused.focus({ preventScroll: true });
     }
 
     function item(feature) {

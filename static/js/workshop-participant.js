@@ -106,11 +106,13 @@
     const p = feature.properties;
     const tools = dom.el("div", "note-tools");
     const up = dom.button("Vote", "button-secondary");
+    up.id = "vote-" + p.id;
     up.setAttribute("aria-label", "Vote for note " + li.querySelector(".note-kind").textContent);
     up.addEventListener("click", () => vote(p.id, true));
     tools.appendChild(up);
     if (mine[p.id]) {
       const down = dom.button("Take a vote back (" + mine[p.id] + " of yours)", "button-secondary");
+      down.id = "unvote-" + p.id;
       down.addEventListener("click", () => vote(p.id, false));
       tools.appendChild(down);
     }

@@ -91,6 +91,13 @@ def test_live_workshop_in_three_browsers(browser, page, axe, server):
         assert page.locator(".leaflet-tooltip.note-number").count() == 1
         assert screen.locator(".leaflet-tooltip.note-number").count() == 1
 
+        # A comment half-typed on one note survives another note arriving (the list is redrawn).
+        page.locator("#notes-list li", has_text="No youth club").get_by_text("Comment", exact=True).click()
+        page.locator("#notes-list textarea").first.fill("Half a thought")
+        add_note(phone, "Opportunity", "The school hall is free after 6pm")
+        wait_for_text(page, "#notes-list .note-text", "The school hall is free")
+        assert page.locator("#notes-list textarea").first.input_value() == "Half a thought"
+
         add_note(page, "Asset", "The library has a free room on Tuesdays")
         wait_for_text(phone, "#notes-list .note-text", "The library has a free room")
 
