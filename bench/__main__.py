@@ -14,6 +14,9 @@ database, and as a ratio to it; each timing is the best of `--repeat` runs.
   geopandas (sjoin, shapely intersection, overlay with the neighbourhoods) on the same polygons.
 - capacity sharing (bench/capacity.py): suggested links for 100k offers and 1k needs, against a bare GROUP BY of
   the offers, and checked against networkx's min-cost flow.
+- workshop stream (bench/workshop_stream.py): `assetmap serve` (two gthread workers) with 500 open live maps (SSE);
+  the delay from POSTing a note to its arrival at every map, against the same delay to a single open map; clients
+  per worker, database connections held, and each worker's peak memory.
 """
 
 from __future__ import annotations
@@ -127,6 +130,9 @@ def main() -> None:
     from bench.capacity import describe as describe_capacity
     from bench.capacity import run as run_capacity
     results["capacity"] = run_capacity(admin, args.repeat)
+    from bench.workshop_stream import describe as describe_stream
+    from bench.workshop_stream import run as run_stream
+    results["workshop_stream"] = run_stream(admin)
 
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
@@ -150,6 +156,7 @@ def main() -> None:
     print("geocoding:", json.dumps(results["geocode"], indent=1))
     print(describe_overlaps(results["overlaps"]))
     print(describe_capacity(results["capacity"]))
+    print(describe_stream(results["workshop_stream"]))
 
 
 if __name__ == "__main__":

@@ -42,15 +42,22 @@ def _may_see(workshop: sessions.Workshop) -> bool:
     return live.participant(workshop) is not None
 
 
-def _workshop(code: str) -> sessions.Workshop:
-    """The workshop, if this request may see its report; 403 for other staff, 401 for anyone else."""
-    workshop = sessions.by_code(get_conn(), code)
+def _refusal(workshop: sessions.Workshop) -> AssetMapError | None:
+    """None when this request may see the workshop's report; else why not: 403 for other staff, 401 for others."""
     if _may_see(workshop):
-        return workshop
+        return None
     if current_user.is_authenticated:
-        raise sessions.Forbidden("This report belongs to a workshop run by someone else.")
-    raise NotTakingPart("Only the people who took part in this workshop, and its facilitator, can see its report. "
-                        "Join the workshop, or sign in.")
+        return sessions.Forbidden("This report belongs to a workshop run by someone else.")
+    return NotTakingPart("Only the people who took part in this workshop, and its facilitator, can see its report. "
+                         "Join the workshop, or sign in.")
+
+
+def _workshop(code: str) -> sessions.Workshop:
+    workshop = sessions.by_code(get_conn(), code)
+    refusal = _refusal(workshop)
+    if refusal is not None:
+        raise refusal
+    return workshop
 
 
 def _build(workshop: sessions.Workshop) -> report.Report:
@@ -66,10 +73,12 @@ def _file(body: str | bytes, mimetype: str, filename: str, *, inline: bool = Fal
 @bp.get("/workshops/<code>/report")
 def page(code: str):
     """The report as a page, with its map inline: printed from the browser, it is the report pack."""
-    try:
-        workshop = _workshop(code)
-    except NotTakingPart:
-        return redirect(url_for("workshops.join", code=sessions.by_code(get_conn(), code).code))
+    workshop = sessions.by_code(get_conn(), code)
+    refusal = _refusal(workshop)
+    if isinstance(refusal, NotTakingPart):
+        return redirect(url_for("workshops.join", code=workshop.code))
+    if refusal is not None:
+        raise refusal
     pack = _build(workshop)
     png = base64.b64encode(report_maps.render(pack)).decode("ascii")
     return private(Response(render_template(

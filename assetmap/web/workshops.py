@@ -102,7 +102,8 @@ def _live_page(template: str, workshop: sessions.Workshop, who: participants.Par
                **extra) -> Response:
     response = make_response(render_template(
         template, workshop=workshop, me=who, kinds=sessions.KINDS, layers=sessions.LAYERS, the_map=_map(workshop),
-        join_url=links(workshop)["join_url"], server_now=datetime.now(UTC).isoformat(), **extra))
+        join_url=links(workshop)["join_url"], server_now=datetime.now(UTC).isoformat(),
+        workshop_layers={code: sessions.LAYERS[code] for code in workshop.layers}, **extra))
     if token is not None:
         live.set_participant_cookie(response, workshop, token)
     return private(response)

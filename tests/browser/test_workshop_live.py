@@ -78,6 +78,8 @@ def test_live_workshop_in_three_browsers(browser, page, axe, server):
         assert "<b>" in screen.locator("h1").inner_text()   # escaped, shown as typed
 
         join(page, server, code, "Ann", "NHS Community Health")
+        # The layer the facilitator chose (the set-up form's default, assets) is on the map, in the layer control.
+        page.locator(".leaflet-control-layers-overlays label", has_text="Community assets").wait_for(state="attached")
         join(phone, server, code, "Bo", "Northside Residents")
         assert axe() == []
 
