@@ -13,7 +13,7 @@ from flask_login import current_user
 from .. import ratelimit
 from ..errors import AssetMapError
 from ..model.submission import ValidationFailed
-from ..workshops import notes, participants, sessions
+from ..workshops import notes, participants, sessions, setup
 from . import workshop_live as live
 from .auth import api_staff_required
 from .db import get_conn
@@ -77,7 +77,7 @@ def create():
                                   "area"})
     if unknown:
         raise ValidationFailed({k: "unknown property" for k in unknown})
-    data = sessions.validate(body, neighbourhood_codes())
+    data = setup.validate(body, neighbourhood_codes())
     workshop = sessions.create(get_conn(), data, current_user, current_user.role)
     return _created(links(workshop), url_for("workshop_api.state", code=workshop.code))
 

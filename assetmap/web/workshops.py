@@ -20,7 +20,7 @@ from .. import ratelimit, vocab
 from ..errors import AssetMapError
 from ..maps import picker_map
 from ..model.submission import ValidationFailed
-from ..workshops import codes, participants, sessions
+from ..workshops import codes, participants, sessions, setup
 from . import workshop_live as live
 from .auth import staff_required
 from .contribute import sentence
@@ -77,7 +77,7 @@ def _hoods() -> list[dict]:
 @staff_required(*sessions.STAFF_ROLES)
 def new():
     """Set up a workshop: title, area (neighbourhoods or a drawn shape), layers, rounds and votes."""
-    values: dict = {"rounds": "\n".join(sessions.DEFAULT_ROUNDS), "votes_per_person": "5", "layers": ["assets"],
+    values: dict = {"rounds": "\n".join(setup.DEFAULT_ROUNDS), "votes_per_person": "5", "layers": ["assets"],
                     "neighbourhoods": []}
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -87,13 +87,13 @@ def new():
                   "layers": form.getlist("layers"), "neighbourhoods": form.getlist("neighbourhoods"),
                   "area": form.get("area", "")}
         try:
-            data = sessions.validate(values | {"layers": values["layers"] or [""]}, neighbourhood_codes())
+            data = setup.validate(values | {"layers": values["layers"] or [""]}, neighbourhood_codes())
             workshop = sessions.create(get_conn(), data, current_user, current_user.role)
         except ValidationFailed as exc:
             errors = _readable(exc.errors)
         else:
             return redirect(url_for("workshops.control", code=workshop.code), code=303)
-    page = render_template("workshop_new.html", values=values, errors=errors, layers=sessions.LAYERS,
+    page = render_template("workshop_new.html", values=values, errors=errors, layers=setup.LAYERS,
                            hoods=_hoods(), the_map=_map())
     return private(make_response(page, 422 if errors else 200))
 
@@ -101,9 +101,9 @@ def new():
 def _live_page(template: str, workshop: sessions.Workshop, who: participants.Participant, token: str | None,
                **extra) -> Response:
     response = make_response(render_template(
-        template, workshop=workshop, me=who, kinds=sessions.KINDS, layers=sessions.LAYERS, the_map=_map(workshop),
+        template, workshop=workshop, me=who, kinds=sessions.KINDS, layers=setup.LAYERS, the_map=_map(workshop),
         join_url=links(workshop)["join_url"], server_now=datetime.now(UTC).isoformat(),
-        workshop_layers={code: sessions.LAYERS[code] for code in workshop.layers}, **extra))
+        workshop_layers={code: setup.LAYERS[code] for code in workshop.layers}, **extra))
     if token is not None:
         live.set_participant_cookie(response, workshop, token)
     return private(response)

@@ -23,7 +23,8 @@ from ..analysis.filters import EVERYTHING, Options
 from ..analysis.run import table
 from ..errors import NotFound
 from ..model.freshness import Cutoffs
-from .sessions import LAYERS, Workshop
+from .sessions import Workshop
+from .setup import LAYERS
 
 PUBLIC = ("assets", "capacity", "services", "catchments")
 ANALYSES = ("overlaps", "spend", "capacity_balance")

@@ -10,7 +10,7 @@ import pyogrio
 import pytest
 import shapely
 
-from assetmap.workshops.sessions import LAYERS
+from assetmap.workshops.setup import LAYERS
 
 ALL = list(LAYERS)
 PUBLIC = ("assets", "capacity", "services", "catchments")

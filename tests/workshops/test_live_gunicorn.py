@@ -39,12 +39,13 @@ LISTENERS = """
 class Server:
     """`assetmap serve` with two gthread workers on a loopback port, in a process group of its own."""
 
-    def __init__(self, database_url: str, port: int, home):
+    def __init__(self, database_url: str, port: int, home, **settings: str):
         self.port = port
         self.log = open(home / "serve.log", "w+")   # noqa: SIM115 (closed in stop)
-        env = {**os.environ, "DATABASE_URL": database_url, "ASSETMAP_TILES": "none", "ASSETMAP_WORKERS": "2",
-               "ASSETMAP_SECRET_KEY": "test", "ASSETMAP_HOME": str(home)}
-        env.pop("ASSETMAP_SMTP_URL", None)   # no mail worker beside it: the master's children are the workers
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ASSETMAP_")}
+        # No mail worker beside it (no ASSETMAP_SMTP_URL): the master's children are the two web workers.
+        env |= {"DATABASE_URL": database_url, "ASSETMAP_TILES": "none", "ASSETMAP_WORKERS": "2",
+                "ASSETMAP_SECRET_KEY": "test", "ASSETMAP_HOME": str(home), **settings}
         self.proc = subprocess.Popen([sys.executable, "-m", "assetmap.cli", "serve", "--port", str(port)], env=env,
                                      stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -116,13 +117,17 @@ class Stream:
         self.sock = self.conn.sock
         self.local_port = self.sock.getsockname()[1]
         self.response = self.conn.getresponse()   # the broker subscribed this stream before answering
-        assert self.response.status == 200, (self.response.status, self.response.read())
-        assert self.response.getheader("Content-Type").startswith("text/event-stream")
+        self.status = self.response.status
         self.events: queue.Queue[dict | None] = queue.Queue()
         self.seen: list[dict] = []   # every event taken from the queue so far
         self.ended = threading.Event()
         self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
+        if self.status == 200:
+            assert self.response.getheader("Content-Type").startswith("text/event-stream")
+            self.thread.start()
+        else:
+            self.refusal = json.loads(self.response.read())
+            self.ended.set()
 
     def _read(self) -> None:
         event: dict = {}
@@ -171,15 +176,22 @@ class Stream:
         """Hang up (as a closed tab does); the reader thread sees the end of the stream and stops."""
         with suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
-        self.thread.join(timeout=5)
+        if self.thread.ident is not None:
+            self.thread.join(timeout=5)
         self.conn.close()
 
 
 # -- fixtures -------------------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def server(fresh_demo_db_url, ws_db, free_port, tmp_path):
-    srv = Server(fresh_demo_db_url, free_port, tmp_path)
+def server_env() -> dict:
+    """Settings for the server, beyond the database and two workers (a test parametrizes this to change them)."""
+    return {}
+
+
+@pytest.fixture
+def server(fresh_demo_db_url, ws_db, free_port, tmp_path, server_env):
+    srv = Server(fresh_demo_db_url, free_port, tmp_path, **server_env)
     try:
         srv.wait_until_up()
         yield srv
@@ -237,6 +249,7 @@ def open_on_both_workers(server: Server, room: dict, streams: list[Stream], per_
     for i in range(most):
         s = Stream(server.port, room["code"], room["tokens"][i % 2])
         streams.append(s)
+        assert s.status == 200, s.refusal
         holders = server.holders()
         assert s.local_port in holders, "no worker holds the stream's connection"
         by_worker[holders[s.local_port]].append(s)
@@ -289,6 +302,7 @@ def test_a_note_reaches_every_stream_on_both_workers_through_one_listener_each(s
 def test_a_stream_reopened_with_last_event_id_gets_what_it_missed(server, room, db, streams):
     first = Stream(server.port, room["code"], room["tokens"][0])
     streams.append(first)
+    assert first.status == 200
     before = [post_note(server, room, f"before {i}")[0] for i in range(2)]
     got = first.note_events(set(before), seconds=5)
     assert set(got) == set(before)
@@ -310,6 +324,7 @@ def test_a_stream_reopened_with_last_event_id_gets_what_it_missed(server, room, 
 
     again = Stream(server.port, room["code"], room["tokens"][0], last_event_id=last)
     streams.append(again)
+    assert again.status == 200
     wanted = set(missed) | {before[0]}
     replayed = again.note_events(wanted, seconds=5)
     assert set(replayed) == wanted, f"missing {wanted - set(replayed)}"
@@ -342,3 +357,30 @@ def test_the_listener_reconnects_after_its_connection_is_terminated(server, room
         for s in held:
             assert after in s.note_events({after}, seconds=2 - (time.monotonic() - posted)), f"worker {pid}"
             assert not s.ended.is_set()   # the same stream throughout
+
+
+@pytest.mark.parametrize("server_env", [{"ASSETMAP_THREADS": "16"}])
+def test_a_full_worker_answers_503_with_retry_after_and_still_serves_other_requests(server, room, streams):
+    """16 threads a worker: 8 for live maps, 8 kept for everything else."""
+    per_worker = 16 - 8
+    held: dict[int, int] = {w.pid: 0 for w in server.workers()}
+    refused = []
+    for i in range(2 * per_worker + 10):
+        s = Stream(server.port, room["code"], room["tokens"][i % 2])
+        streams.append(s)
+        holder = server.holders()[s.local_port]   # the refused connection is still open (keep-alive)
+        if s.status == 200:
+            held[holder] += 1
+        else:
+            assert s.status == 503 and s.response.getheader("Retry-After") == "5", (s.status, s.refusal)
+            assert "live maps" in s.refusal["error"]
+            assert held[holder] == per_worker   # refused only once that worker holds all it may
+            refused.append(holder)
+        if all(n == per_worker for n in held.values()) and refused:
+            break
+    assert all(n == per_worker for n in held.values()) and refused, (held, refused)
+
+    # Both workers full of maps, ordinary requests still get threads.
+    for _ in range(6):
+        status, state = server.request("GET", f"/api/v1/workshops/{room['code']}")
+        assert status == 200 and state["state"] == "open"
