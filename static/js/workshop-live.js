@@ -174,7 +174,10 @@
     const channel = window.BroadcastChannel ? new BroadcastChannel("assetmap-workshop-" + code) : null;
     if (channel) channel.onmessage = (m) => handle(m.data.kind, m.data.id, m.data.data);
 
-    function openStream(onClosed) {
+    // EventSource reconnects by itself after a dropped connection, but not after a refusal (a worker holding all
+    // the streams it can answers 503): then open a new one after a few seconds, spread so a room does not return
+    // at once.
+    function openStream() {
       const source = new EventSource(api + "/events?after=" + lastId);
       ["note", "note_removed", "workshop", "view"].forEach((kind) => source.addEventListener(kind, (e) => {
         const data = JSON.parse(e.data);
@@ -184,22 +187,20 @@
       }));
       source.onopen = () => setStatus("Live");
       source.onerror = () => {
-        setStatus(source.readyState === EventSource.CLOSED ? "Not connected" : "Reconnecting…");
-        if (source.readyState === EventSource.CLOSED && onClosed) onClosed();
+        if (source.readyState !== EventSource.CLOSED) return setStatus("Reconnecting…");
+        setStatus("Reconnecting…");
+        setTimeout(openStream, 3000 + Math.random() * 4000);
       };
       window.addEventListener("pagehide", () => source.close());
-      return source;
     }
 
     function follow() {
       if (navigator.locks && channel) {
         setStatus("Live (through another tab)");
-        navigator.locks.request("assetmap-workshop-" + code, () => new Promise((release) => {
-          // This tab now holds the stream until it closes (or the stream gives up for good).
-          openStream(release);
-        }));
+        // The lock is held, and this tab keeps the stream, until the tab closes.
+        navigator.locks.request("assetmap-workshop-" + code, () => new Promise(() => openStream()));
       } else {
-        openStream(null);
+        openStream();
       }
     }
 

@@ -299,7 +299,7 @@ def test_a_note_reaches_every_stream_on_both_workers_through_one_listener_each(s
     assert len(db.execute(LISTENERS).fetchall()) == 2
 
 
-def test_a_stream_reopened_with_last_event_id_gets_what_it_missed(server, room, db, streams):
+def test_a_stream_reopened_with_last_event_id_gets_what_it_missed(server, room, streams):
     first = Stream(server.port, room["code"], room["tokens"][0])
     streams.append(first)
     assert first.status == 200
@@ -333,7 +333,8 @@ def test_a_stream_reopened_with_last_event_id_gets_what_it_missed(server, room, 
     assert replayed[missed[0]]["data"]["properties"]["text"] == "edited twice"
     assert replayed[before[0]]["data"]["properties"]["text"] == "before 0, edited"
     # Nothing at or before N is sent again: note `before[1]` (unchanged since) never comes back.
-    assert [e["data"]["id"] for e in again.drain(0.5) if e["event"] == "note"].count(before[1]) == 0
+    sent = [e["data"]["id"] for e in again.drain(0.5) if e["event"] == "note"]
+    assert sent.count(before[1]) == 0 and sent.count(missed[0]) == 1
 
 
 def test_the_listener_reconnects_after_its_connection_is_terminated(server, room, db, streams):
@@ -361,24 +362,29 @@ def test_the_listener_reconnects_after_its_connection_is_terminated(server, room
 
 @pytest.mark.parametrize("server_env", [{"ASSETMAP_THREADS": "16"}])
 def test_a_full_worker_answers_503_with_retry_after_and_still_serves_other_requests(server, room, streams):
-    """16 threads a worker: 8 for live maps, 8 kept for everything else."""
+    """16 threads a worker: 8 for live maps, 8 kept for everything else.
+
+    A full worker is idle, and often wins the race to accept the next connection again and again while the other
+    still has room (ten refusals in a row have been seen here): so keep trying, as a browser would have to."""
     per_worker = 16 - 8
     held: dict[int, int] = {w.pid: 0 for w in server.workers()}
     refused = []
-    for i in range(2 * per_worker + 10):
+    for i in range(150):
         s = Stream(server.port, room["code"], room["tokens"][i % 2])
-        streams.append(s)
-        holder = server.holders()[s.local_port]   # the refused connection is still open (keep-alive)
+        holder = server.holders()[s.local_port]   # a refused connection is still open (keep-alive) here
         if s.status == 200:
+            streams.append(s)
             held[holder] += 1
         else:
+            s.close()
             assert s.status == 503 and s.response.getheader("Retry-After") == "5", (s.status, s.refusal)
             assert "live maps" in s.refusal["error"]
             assert held[holder] == per_worker   # refused only once that worker holds all it may
             refused.append(holder)
+            time.sleep(0.01)
         if all(n == per_worker for n in held.values()) and refused:
             break
-    assert all(n == per_worker for n in held.values()) and refused, (held, refused)
+    assert all(n == per_worker for n in held.values()) and refused, (held, len(refused))
 
     # Both workers full of maps, ordinary requests still get threads.
     for _ in range(6):
