@@ -17,12 +17,21 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg.rows import dict_row
 
 from assetmap import vocab
 from assetmap.config import Settings, project_root
 from assetmap.db import migrate
 from assetmap.db.connect import local_cluster
-from tests.helpers import PREFIX, LiveServer, create_database, drop_database, running_app, scratch_database
+from tests.helpers import (
+    PREFIX,
+    LiveServer,
+    add_staff,
+    create_database,
+    drop_database,
+    running_app,
+    scratch_database,
+)
 
 # The real open data ships beside the project (../shared/realdata); ASSETMAP_REALDATA points elsewhere.
 REALDATA = Path(os.environ.get("ASSETMAP_REALDATA") or project_root().parent / "shared" / "realdata")
@@ -133,3 +142,12 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture
+def staff_demo_db(fresh_demo_db_url):
+    """A copy of the demo town with a planner (pat@) and a facilitator (fay@) (tests.helpers.add_staff), as dict
+    rows. Modules that sign staff in use cheap password hashes (their `quick_hashes`)."""
+    with psycopg.connect(fresh_demo_db_url, autocommit=True, row_factory=dict_row) as conn:
+        add_staff(conn)
+        yield conn

@@ -8,13 +8,12 @@ import re
 
 import psycopg
 import pytest
-from psycopg.rows import dict_row
 
 from assetmap.mail.worker import send_due
 from assetmap.model import contributions
 from assetmap.model.submission import validate
 from tests.browser.watch import forgive_form_status, watched_page
-from tests.helpers import LiveServer, add_staff, cheap_hashes, running_app, sign_in_page
+from tests.helpers import LiveServer, cheap_hashes, running_app, sign_in_page
 from tests.smtp import running_smtp
 
 pytestmark = pytest.mark.browser
@@ -28,10 +27,8 @@ def quick_hashes(monkeypatch):
 
 
 @pytest.fixture
-def db(fresh_demo_db_url):
-    with psycopg.connect(fresh_demo_db_url, autocommit=True, row_factory=dict_row) as conn:
-        add_staff(conn)
-        yield conn
+def db(staff_demo_db):
+    return staff_demo_db
 
 
 @pytest.fixture

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import time
 
-import psycopg
 import pytest
-from psycopg.rows import dict_row
 
 from tests.browser.conftest import PHONE
 from tests.browser.watch import forgive_form_status, watched_page
-from tests.helpers import LiveServer, add_staff, cheap_hashes, running_app, sign_in_page
+from tests.helpers import LiveServer, cheap_hashes, running_app, sign_in_page
 
 pytestmark = pytest.mark.browser
 ARRIVES_WITHIN_MS = 2000
@@ -25,10 +23,8 @@ def quick_hashes(monkeypatch):
 
 
 @pytest.fixture
-def server(fresh_demo_db_url):
-    with psycopg.connect(fresh_demo_db_url, autocommit=True, row_factory=dict_row) as conn:
-        add_staff(conn)
-        hoods = [r["name"] for r in conn.execute("SELECT name FROM neighbourhoods ORDER BY name LIMIT 2")]
+def server(fresh_demo_db_url, staff_demo_db):
+    hoods = [r["name"] for r in staff_demo_db.execute("SELECT name FROM neighbourhoods ORDER BY name LIMIT 2")]
     with running_app(fresh_demo_db_url) as app, LiveServer(app) as live:
         live.hoods = hoods
         yield live

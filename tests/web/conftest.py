@@ -1,10 +1,8 @@
 """The web layer's tests sign staff in on every other page: cheap password hashes for all of them, and `auth`."""
 
-import psycopg
 import pytest
-from psycopg.rows import dict_row
 
-from tests.helpers import AuthActions, add_staff, cheap_hashes, running_app
+from tests.helpers import AuthActions, cheap_hashes, running_app
 
 
 @pytest.fixture(autouse=True)
@@ -16,14 +14,6 @@ def quick_hashes(monkeypatch):
 def auth(client):
     """`auth.sign_in()`, `auth.sign_out()` on this module's `client`."""
     return AuthActions(client)
-
-
-@pytest.fixture
-def staff_demo_db(fresh_demo_db_url):
-    """A copy of the demo town with a planner and a facilitator (tests.helpers.add_staff), as dict rows."""
-    with psycopg.connect(fresh_demo_db_url, autocommit=True, row_factory=dict_row) as conn:
-        add_staff(conn)
-        yield conn
 
 
 @pytest.fixture

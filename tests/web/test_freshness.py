@@ -162,10 +162,12 @@ def test_only_planners_and_admins_see_the_report(client, auth):
 
 def test_the_report_counts_per_neighbourhood_and_lists_the_unconfirmed_entries(client, auth, db, site):
     code, name = db.execute("SELECT code, name FROM neighbourhoods ORDER BY code LIMIT 1").fetchone().values()
-    due, stale = add(db, "Due Hall", age=timedelta(days=200)), add(db, "Stale Hall", age=timedelta(days=400))
     settings = site.config["ASSETMAP"]
+    before = next(r for r in freshness.report(db, settings) if r.neighbourhood_code == code)
+    due, stale = add(db, "Due Hall", age=timedelta(days=200)), add(db, "Stale Hall", age=timedelta(days=400))
     row = next(r for r in freshness.report(db, settings) if r.neighbourhood_code == code)
-    assert (row.assets_due, row.assets_stale) == (1, 1)
+    assert (row.assets_due, row.assets_stale) == (before.assets_due + 1, before.assets_stale + 1)
+    assert (row.assets, row.assets_fresh) == (before.assets + 2, before.assets_fresh)
 
     auth.sign_in()
     page = client.get("/planner/staleness")
@@ -174,7 +176,7 @@ def test_the_report_counts_per_neighbourhood_and_lists_the_unconfirmed_entries(c
     assert 'href="/planner/staleness"' in text and ">Staleness</a>" in text          # in the staff menu
     cells = re.search(rf'neighbourhood={code}">{re.escape(str(escape(name)))}</a></th>\s*(.*?)</tr>', text, re.S)
     numbers = re.findall(r"<td>([^<]*)</td>", cells.group(1))
-    assert numbers[:4] == [str(row.assets), str(row.assets_fresh), "1", "1"]
+    assert numbers[:4] == [str(row.assets), str(row.assets_fresh), str(row.assets_due), str(row.assets_stale)]
     assert numbers[4] == f"{row.share_stale * 100:.0f}%"
 
     listing = client.get(f"/planner/staleness?neighbourhood={code}").get_data(as_text=True)
@@ -188,4 +190,5 @@ def test_the_report_counts_per_neighbourhood_and_lists_the_unconfirmed_entries(c
     assert csv.headers["Content-Disposition"] == 'attachment; filename="staleness.csv"'
     lines = csv.get_data(as_text=True).splitlines()
     assert lines[0].startswith("neighbourhood_code,neighbourhood,assets,")
-    assert any(line.startswith(f"{code},") and f",{row.assets},{row.assets_fresh},1,1," in line for line in lines)
+    counts = f",{row.assets},{row.assets_fresh},{row.assets_due},{row.assets_stale},"
+    assert any(line.startswith(f"{code},") and counts in line for line in lines)

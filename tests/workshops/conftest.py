@@ -3,12 +3,10 @@ participants joined through the API."""
 
 from __future__ import annotations
 
-import psycopg
 import pytest
-from psycopg.rows import dict_row
 
 from assetmap.model import users
-from tests.helpers import add_staff, cheap_hashes, running_app
+from tests.helpers import cheap_hashes, running_app
 
 
 @pytest.fixture(autouse=True)
@@ -17,11 +15,9 @@ def quick_hashes(monkeypatch):
 
 
 @pytest.fixture
-def ws_db(fresh_demo_db_url):
+def ws_db(staff_demo_db):
     """The demo town with a planner (pat@) and a facilitator (fay@), as dict rows."""
-    with psycopg.connect(fresh_demo_db_url, autocommit=True, row_factory=dict_row) as conn:
-        add_staff(conn)
-        yield conn
+    return staff_demo_db
 
 
 @pytest.fixture

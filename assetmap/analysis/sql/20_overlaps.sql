@@ -12,6 +12,17 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
      WHERE x.service_id = a AND y.service_id = b
 $$;
 
+-- The area two catchments share inside one neighbourhood, from their stored pieces there (catchment_pieces): a
+-- neighbourhood wholly inside either catchment needs no cut. One expression, so PostgreSQL inlines it; the
+-- workshop report (workshops/sql/report_figures.sql) measures overlaps with it too.
+CREATE FUNCTION analysis_shared_area(pa catchment_pieces, pb catchment_pieces) RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN pa.whole AND pb.whole THEN pa.area_m2
+                WHEN pa.whole THEN pb.area_m2
+                WHEN pb.whole THEN pa.area_m2
+                ELSE ST_Area(ST_Intersection(pa.piece, pb.piece)) END
+$$;
+
 CREATE FUNCTION analysis_overlaps(themes text[] DEFAULT NULL, groups text[] DEFAULT NULL,
                                   agency_kinds text[] DEFAULT NULL,
                                   w_population double precision DEFAULT 0.4,
@@ -30,15 +41,11 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 WITH s AS MATERIALIZED (
     SELECT * FROM analysis_services(themes, groups, agency_kinds)
 ), shared AS MATERIALIZED (
-    -- Per pair of catchments and neighbourhood both cover part of: the area of it they share, from their stored
-    -- pieces (catchment_pieces); a neighbourhood wholly inside either catchment needs no cut. Pairs are found by
+    -- Per pair of catchments and neighbourhood both cover part of: the area of it they share. Pairs are found by
     -- joining the pieces on their neighbourhood, a hash join that two workers share. The services are joined
     -- here rather than read from `s`: a parallel worker cannot read a CTE.
     SELECT pa.service_id AS a, pb.service_id AS b, coalesce(n.population / n.area_m2, 0) AS density,
-           CASE WHEN pa.whole AND pb.whole THEN pa.area_m2
-                WHEN pa.whole THEN pb.area_m2
-                WHEN pb.whole THEN pa.area_m2
-                ELSE ST_Area(ST_Intersection(pa.piece, pb.piece)) END AS area
+           analysis_shared_area(pa, pb) AS area
       FROM catchment_pieces pa
       JOIN catchment_pieces pb ON pb.neighbourhood_id = pa.neighbourhood_id AND pb.service_id > pa.service_id
       JOIN neighbourhoods n ON n.id = pa.neighbourhood_id

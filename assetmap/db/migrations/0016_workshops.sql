@@ -28,6 +28,7 @@ CREATE TABLE workshops (
     closed_at         timestamptz
 );
 CREATE INDEX workshops_facilitator_idx ON workshops (facilitator_id);
+CREATE INDEX workshops_area_idx ON workshops USING gist (area);
 
 -- A participant is a display name and an organisation behind a private token (only its SHA-256 is stored).
 -- The facilitator takes part through a participant row of their own (user_id set).
@@ -62,6 +63,7 @@ CREATE TABLE workshop_notes (
     CHECK ((status = 'merged') = (merged_into IS NOT NULL))
 );
 CREATE INDEX workshop_notes_workshop_idx ON workshop_notes (workshop_id, id);
+CREATE INDEX workshop_notes_geom_idx ON workshop_notes USING gist (geom);
 
 CREATE TABLE workshop_comments (
     id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -17,12 +17,8 @@ WITH w AS (
             OR s.id IN (SELECT si.service_id FROM service_sites si
                          WHERE si.neighbourhood_id IN (SELECT id FROM hoods)))
 ), shared AS (
-    -- A neighbourhood wholly inside either catchment needs no cut: the other's piece is the shared part.
     SELECT pa.service_id AS a, pb.service_id AS b, coalesce(h.population / nullif(h.area_m2, 0), 0) AS density,
-           CASE WHEN pa.whole AND pb.whole THEN pa.area_m2
-                WHEN pa.whole THEN pb.area_m2
-                WHEN pb.whole THEN pa.area_m2
-                ELSE ST_Area(ST_Intersection(pa.piece, pb.piece)) END AS area
+           analysis_shared_area(pa, pb) AS area
       FROM catchment_pieces pa
       JOIN catchment_pieces pb ON pb.neighbourhood_id = pa.neighbourhood_id AND pb.service_id > pa.service_id
       JOIN hoods h ON h.id = pa.neighbourhood_id
