@@ -21,7 +21,7 @@ from .security import client_key
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 GEOJSON = "application/geo+json"
-KNOWN_ASSET_PARAMS = {"bbox", "category", "when", "limit", "offset"}
+KNOWN_ASSET_PARAMS = {"bbox", "category", "when", "limit", "offset", "after"}
 
 
 def _asset_url() -> str:
@@ -61,15 +61,19 @@ def list_assets():
     limit = parse_int(request.args.get("limit"), "limit", settings.api_default_limit, 1,
                       settings.api_max_limit)
     offset = parse_int(request.args.get("offset"), "offset", 0, 0, 10**9)
+    after = parse_int(request.args.get("after"), "after", 0, 0, 2**62) if request.args.get("after") else None
+    if after is not None and offset:
+        raise InvalidParameter("after", "give `after` (from a next link) or `offset`, not both")
     when = availability.parse_when(request.args.get("when"))
     free = capacity_search.free_at(conn, when, settings) if when else None
 
     page = assets.feature_page(conn, asset_url=_asset_url(), due_before=_due_before(), bbox=bbox,
-                               categories=categories, free=free, limit=limit, offset=offset)
+                               categories=categories, free=free, limit=limit, offset=offset, after=after)
     links = []
     if page.more:
-        args = request.args.to_dict(flat=False)
-        args.update(offset=[str(offset + limit)], limit=[str(limit)])
+        # The next page starts after this one's last asset (keyset paging: as quick at page 1,000 as at page 1).
+        args = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "offset"}
+        args.update(after=[str(page.last_id)], limit=[str(limit)])
         links.append({"rel": "next", "type": GEOJSON, "href": url_for("api.list_assets", **args)})
     # The features arrive from PostgreSQL as JSON text; splice them in rather than parse and re-serialise.
     head = json.dumps({"type": "FeatureCollection", "numberReturned": page.returned, "links": links})

@@ -96,10 +96,21 @@ def test_paging_visits_every_asset_once(client, demo_conn):
         seen += [f["id"] for f in body["features"]]
         nxt = [link["href"] for link in body["links"] if link["rel"] == "next"]
         assert (response.headers.get("Link") is not None) == bool(nxt)
+        assert all("after=" in n and "offset=" not in n for n in nxt)   # keyset, not OFFSET
         url = nxt[0] if nxt else None
         pages += 1
     assert len(seen) == len(set(seen)) == published_count(demo_conn)
     assert pages == -(-len(seen) // 150)
+
+
+def test_offset_paging_still_gives_the_same_pages(client):
+    _, first = get_json(client, "/api/v1/assets?limit=150")
+    after = [link["href"] for link in first["links"] if link["rel"] == "next"][0]
+    _, by_key = get_json(client, after)
+    _, by_offset = get_json(client, "/api/v1/assets?limit=150&offset=150")
+    assert [f["id"] for f in by_key["features"]] == [f["id"] for f in by_offset["features"]]
+    response, body = get_json(client, "/api/v1/assets?after=10&offset=150", status=400)
+    assert response.status_code == 400 and body["parameter"] == "after"
 
 
 @pytest.mark.parametrize("query, parameter", [
@@ -111,6 +122,8 @@ def test_paging_visits_every_asset_once(client, demo_conn):
     ("limit=10001", "limit"),
     ("limit=many", "limit"),
     ("offset=-1", "offset"),
+    ("after=x", "after"),
+    ("after=-3", "after"),
     ("category=casino", "category"),
     ("category=library,%3Cscript%3E", "category"),
     ("colour=red", "colour"),
