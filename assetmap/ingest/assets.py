@@ -157,7 +157,7 @@ def _versions(cur: psycopg.Cursor, actor: str) -> None:
     tests/ingest/test_import_assets.py checks the result equals asset_snapshot(id)."""
     columns = [r[0] for r in cur.execute(
         "SELECT attname FROM pg_attribute WHERE attrelid = 'assets'::regclass AND attnum > 0 AND NOT attisdropped "
-        "AND attname NOT IN ('edit_token_hash', 'geom', 'public_geom') ORDER BY attnum")]
+        "AND attname NOT IN ('edit_token_hash', 'geom', 'public_geom', 'tile_geom') ORDER BY attnum")]
     # jsonb_build_object takes at most 100 arguments: build it in slices of 40 columns joined with ||.
     parts = [sql.SQL("jsonb_build_object({})").format(sql.SQL(", ").join(
         sql.SQL("{}, a.{}").format(sql.Literal(c), sql.Identifier(c)) for c in columns[i:i + 40]))

@@ -35,6 +35,7 @@ from . import (
     planner_upload,
     public,
     security,
+    tiles,
     vendor,
     workshop_api,
     workshop_layers,
@@ -66,7 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     for module in (public, capacity, exchange, contribute, auth, planner, planner_analysis, planner_data,
                    planner_upload, planner_requests, planner_needs, admin, admin_mail, api, analysis_api, health,
-                   vendor, freshness, workshops, workshop_api, workshop_layers, workshop_report):
+                   vendor, freshness, workshops, workshop_api, workshop_layers, workshop_report, tiles):
         app.register_blueprint(module.bp)
     auth.init_app(app)
     workshop_live.init_app(app)
