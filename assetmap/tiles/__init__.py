@@ -16,28 +16,46 @@ MAX_ZOOM = 22
 # Below this zoom, points are counted in a grid instead of sent one by one: at z12 a tile is about 10 km wide,
 # where a town's assets would overlap. A z6 tile of 1M raw points is 11 MB; counted, it is a few kB.
 POINTS_FROM = 13
-GRID_CELLS = 64   # cells across a tile when counting: one per 64 pixels of a 4096-unit tile at 256 px
+GRID_CELLS = 64   # cells across a tile when counting: one every 4 pixels of a 256-pixel tile
 WORLD = 2 * math.pi * 6378137   # the width of the EPSG:3857 world, in metres
 
-_SQL = {name: (files(__package__) / "sql" / f"{name}.sql").read_text()
-        for name in ("assets_points", "assets_grid", "neighbourhoods")}
+_SQL = {name: (files(__package__) / "sql" / f"{name}.sql").read_text() for name in ("points", "grid", "polygons")}
 
 
 @dataclass(frozen=True)
 class Layer:
     name: str
+    shape: str                                 # points (counted in a grid below POINTS_FROM) or polygons
     description: str
     fields: dict[str, str]                     # TileJSON's vector_layers fields
-    filters: tuple[str, ...] = ()              # query parameters it takes
+    filters: dict[str, str]                    # query parameter → the vocabulary it takes codes from
+    # the layer's source query (sql/source_<name>.sql): tile_geom and the properties, with its filters bound
+    source: str = ""
 
 
-LAYERS = {
-    "assets": Layer("assets", "Published community assets; counted in a grid below zoom 13 (property count).",
-                    {"id": "String: the asset's id (GET /api/v1/assets/<id>)", "category": "String",
-                     "capacity": "Boolean: it offers spare capacity", "count": "Number: assets in a grid cell"},
-                    filters=("category",)),
-    "neighbourhoods": Layer("neighbourhoods", "Neighbourhood boundaries.", {"code": "String", "name": "String"}),
-}
+def _layer(name: str, shape: str, description: str, fields: dict, filters: dict | None = None) -> Layer:
+    source = (files(__package__) / "sql" / f"source_{name}.sql").read_text()
+    return Layer(name, shape, description, fields, filters or {}, source)
+
+
+COUNT = {"count": "Number: points in a grid cell (below zoom 13)"}
+LAYERS = {layer.name: layer for layer in (
+    _layer("assets", "points", "Published community assets.",
+           {"id": "String: the asset's id (GET /api/v1/assets/<id>)", "category": "String",
+            "capacity": "Boolean: it offers spare capacity", **COUNT}, {"category": "categories"}),
+    _layer("capacity", "points", "Spare capacity offers, at their asset's public point.",
+           {"id": "Number: the offer's id", "asset": "String: the asset's id", "kind": "String",
+            "quantity": "Number", "unit": "String", **COUNT}, {"kind": "capacity_kinds"}),
+    _layer("service_sites", "points", "Where active public services meet people (not home visits).",
+           {"id": "Number", "name": "String", "kind": "String", "service": "String", "agency": "String",
+            "theme": "String", **COUNT}, {"theme": "themes"}),
+    _layer("catchments", "polygons", "The areas active public services cover.",
+           {"id": "Number: the service's id", "service": "String", "agency": "String", "theme": "String"},
+           {"theme": "themes"}),
+    _layer("neighbourhoods", "polygons", "Neighbourhood boundaries.", {"code": "String", "name": "String"}),
+)}
+# Filter parameter → the name its codes are bound as in the source queries.
+BOUND_AS = {"category": "categories", "kind": "kinds", "theme": "themes"}
 
 
 def check_tile(z: int, x: int, y: int) -> None:
@@ -53,15 +71,17 @@ def layer(name: str) -> Layer:
     return LAYERS[name]
 
 
-def tile(conn: psycopg.Connection, name: str, z: int, x: int, y: int, *,
-         categories: list[str] | None = None) -> bytes:
-    """One tile as Mapbox Vector Tile bytes; empty (b"") where the layer has nothing."""
-    layer(name)
+def tile(conn: psycopg.Connection, name: str, z: int, x: int, y: int, **filters: list[str] | None) -> bytes:
+    """One tile as Mapbox Vector Tile bytes; empty (b"") where the layer has nothing. `filters` by their bound
+    names (`categories`, `kinds`, `themes`); None or absent: no filter."""
+    info = layer(name)
     check_tile(z, x, y)
     width = WORLD / 2 ** z
-    params = {"z": z, "x": x, "y": y, "categories": categories, "cell": width / GRID_CELLS, "pixel": width / 4096}
-    query = _SQL["neighbourhoods"] if name == "neighbourhoods" else \
-        _SQL["assets_points"] if z >= POINTS_FROM else _SQL["assets_grid"]
+    params = {"z": z, "x": x, "y": y, "layer": name, "cell": width / GRID_CELLS, "pixel": width / 4096,
+              **{BOUND_AS[f]: filters.get(BOUND_AS[f]) for f in info.filters}}
+    kind = "polygons" if info.shape == "polygons" else "points" if z >= POINTS_FROM else "grid"
+    # The source is one of our own files, never anything a request sent: composed as SQL, its values bound.
+    query = sql.SQL(_SQL[kind]).format(source=sql.SQL(info.source.strip()))
     with conn.cursor(row_factory=tuple_row) as cur:
         row = cur.execute(query, params).fetchone()
     return bytes(row[0]) if row and row[0] is not None else b""
@@ -69,11 +89,12 @@ def tile(conn: psycopg.Connection, name: str, z: int, x: int, y: int, *,
 
 def bounds(conn: psycopg.Connection, name: str) -> list[float]:
     """The layer's extent in longitude and latitude (the whole world when it is empty)."""
-    source = "neighbourhoods" if name == "neighbourhoods" else "public_assets"
-    query = sql.SQL("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
-                    "FROM (SELECT ST_Extent(geom) AS e FROM {}) x").format(sql.Identifier(source))
+    info = layer(name)
+    query = sql.SQL("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+                    "(SELECT ST_Extent(ST_Transform(src.tile_geom, 4326)) AS e FROM ({}) src) x").format(
+        sql.SQL(info.source.strip()))
     with conn.cursor(row_factory=tuple_row) as cur:
-        row = cur.execute(query).fetchone()
+        row = cur.execute(query, {v: None for v in BOUND_AS.values()}).fetchone()
     return [round(v, 6) for v in row] if row[0] is not None else [-180, -85.0511, 180, 85.0511]
 
 

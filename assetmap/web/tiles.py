@@ -19,14 +19,16 @@ MVT = "application/vnd.mapbox-vector-tile"
 
 
 def _filters(name: str) -> dict:
-    known = set(tiles.layer(name).filters)
-    unknown = sorted(set(request.args) - known)
+    """The layer's filters from the query string, each checked against its vocabulary, by their bound names."""
+    known = tiles.layer(name).filters
+    unknown = sorted(set(request.args) - set(known))
     if unknown:
         raise InvalidParameter(unknown[0], f"unknown parameter; this layer takes {', '.join(sorted(known)) or 'none'}")
     found = {}
-    if "category" in known:
-        codes = {t.code for t in vocab.load(get_conn(), "categories")}
-        found["categories"] = parse_codes(",".join(request.args.getlist("category")) or None, "category", codes)
+    for param, vocabulary in known.items():
+        if param in request.args:
+            codes = {t.code for t in vocab.load(get_conn(), vocabulary)}
+            found[tiles.BOUND_AS[param]] = parse_codes(",".join(request.args.getlist(param)), param, codes)
     return found
 
 

@@ -130,3 +130,34 @@ def test_tilejson_points_at_the_tiles(client):
                                          ("/tiles/nothing/1/0/0.pbf", 404), ("/tiles/nothing.json", 404)])
 def test_bad_tiles_are_refused(client, url, status):
     assert client.get(url).status_code == status
+
+
+def test_capacity_offers_at_their_assets_public_points(client, demo_conn):
+    z = tiles.POINTS_FROM
+    found = [f["properties"] for x, y in town_tiles(demo_conn, z)
+             for f in features(client, f"/tiles/capacity/{z}/{x}/{y}.pbf?kind=space")]
+    offers = demo_conn.execute("SELECT count(*) FROM public_capacity_offers WHERE kind = 'space'").fetchone()[0]
+    assert len(found) == offers and {p["kind"] for p in found} == {"space"}
+    assert set(found[0]) >= {"id", "asset", "kind"}
+
+
+def test_service_sites_leave_out_home_visits(client, demo_conn):
+    z = tiles.POINTS_FROM
+    found = [f["properties"] for x, y in town_tiles(demo_conn, z)
+             for f in features(client, f"/tiles/service_sites/{z}/{x}/{y}.pbf")]
+    expected = demo_conn.execute("SELECT count(*) FROM service_sites t JOIN services s ON s.id = t.service_id "
+                                 "WHERE s.status = 'active' AND t.kind <> 'home_visit'").fetchone()[0]
+    assert len(found) == expected and "home_visit" not in {p["kind"] for p in found}
+    assert demo_conn.execute("SELECT count(*) FROM service_sites WHERE kind = 'home_visit'").fetchone()[0] > 0
+
+
+def test_catchments_by_theme(client, demo_conn):
+    theme = demo_conn.execute("SELECT theme FROM services WHERE status = 'active' GROUP BY 1 "
+                              "ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+    z = 11
+    ids = {f["properties"]["id"] for x, y in town_tiles(demo_conn, z)
+           for f in features(client, f"/tiles/catchments/{z}/{x}/{y}.pbf?theme={theme}")}
+    expected = {r[0] for r in demo_conn.execute(
+        "SELECT c.service_id FROM service_catchments c JOIN services s ON s.id = c.service_id "
+        "WHERE s.status = 'active' AND s.theme = %s", (theme,))}
+    assert ids == expected

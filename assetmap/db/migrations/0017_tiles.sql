@@ -56,3 +56,27 @@ $$;
 ALTER TABLE neighbourhoods
     ADD COLUMN tile_geom geometry(MultiPolygon, 3857) GENERATED ALWAYS AS (ST_Transform(geom, 3857)) STORED;
 CREATE INDEX neighbourhoods_tile_geom_idx ON neighbourhoods USING gist (tile_geom);
+
+-- Service sites and catchments as the public may see them, for tiles and every later public reader. A home
+-- visit's stored point stands for visits in people's homes (it may be a home), so home-visit sites are left out:
+-- their service's catchment shows where they reach. Only active services.
+ALTER TABLE service_sites
+    ADD COLUMN tile_geom geometry(Point, 3857) GENERATED ALWAYS AS (ST_Transform(geom, 3857)) STORED;
+CREATE INDEX service_sites_tile_geom_idx ON service_sites USING gist (tile_geom);
+ALTER TABLE service_catchments
+    ADD COLUMN tile_geom geometry(MultiPolygon, 3857) GENERATED ALWAYS AS (ST_Transform(geom, 3857)) STORED;
+CREATE INDEX service_catchments_tile_geom_idx ON service_catchments USING gist (tile_geom);
+
+CREATE VIEW public_service_sites AS
+SELECT t.id, t.service_id, t.name, t.kind, t.address, t.postcode, t.geom, t.neighbourhood_id, t.schedule,
+       s.name AS service_name, s.agency, s.agency_kind, s.theme, t.tile_geom
+  FROM service_sites t
+  JOIN services s ON s.id = t.service_id
+ WHERE s.status = 'active'
+   AND t.kind <> 'home_visit';
+
+CREATE VIEW public_catchments AS
+SELECT c.service_id, s.name AS service_name, s.agency, s.agency_kind, s.theme, c.geom AS geom_bng, c.tile_geom
+  FROM service_catchments c
+  JOIN services s ON s.id = c.service_id
+ WHERE s.status = 'active';

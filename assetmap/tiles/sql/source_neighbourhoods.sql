@@ -1,0 +1,1 @@
+SELECT n.tile_geom, n.code, n.name FROM neighbourhoods n
