@@ -60,6 +60,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("listen_database_url", "ASSETMAP_LISTEN_DATABASE_URL", None,
             "A direct connection for the workshop listener when DATABASE_URL goes through a transaction-pooling "
             "PgBouncer (LISTEN does not work through one). Unset: DATABASE_URL."),
+    Setting("map_tiles_above", "ASSETMAP_MAP_TILES_ABOVE", 5000,
+            "Published assets above which the public map draws them from vector tiles (on a canvas, counted in a "
+            "grid when zoomed out) instead of as markers fetched from the API.", int),
     Setting("submit_rate", "ASSETMAP_SUBMIT_RATE", "20/hour",
             "Most new or edited contributions one client may send, e.g. `20/hour`; counted in the database."),
     Setting("trusted_proxies", "ASSETMAP_TRUSTED_PROXIES", 0,
@@ -126,6 +129,7 @@ class Settings:
     workers: int = 2
     threads: int = 300
     listen_database_url: str | None = None
+    map_tiles_above: int = 5000
     submit_rate: str = "20/hour"
     trusted_proxies: int = 0
     nominatim_url: str | None = None
@@ -230,6 +234,7 @@ def check(settings: Settings) -> list[str]:
     not_larger("api_default_limit", "api_max_limit")
     number("workers", int, 1)
     number("threads", int, 16, 10_000)
+    number("map_tiles_above", int, 0)
     number("trusted_proxies", int, 0)
     number("max_upload_mb", int, 1)
     number("geocoder_min_delay", float, 0)

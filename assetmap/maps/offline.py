@@ -23,6 +23,7 @@ VENDOR_ASSETS: dict[str, tuple[str, str]] = {
     "markerclusterjs": ("leaflet.markercluster", "dist/leaflet.markercluster.js"),
     "markerclustercss": ("leaflet.markercluster", "dist/MarkerCluster.css"),
     "markerclusterdefaultcss": ("leaflet.markercluster", "dist/MarkerCluster.Default.css"),
+    "vectorGrid": ("leaflet.vectorgrid", "dist/Leaflet.VectorGrid.bundled.min.js"),
 }
 
 # What folium.Map loads for features our pages do not use (Bootstrap popups, awesome-markers icons, jQuery).

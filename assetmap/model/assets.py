@@ -84,6 +84,14 @@ class FreeAt:
     stale_before: datetime
 
 
+def published_more_than(conn: psycopg.Connection, n: int) -> bool:
+    """Whether more than n assets are published, reading at most n + 1 index entries (a full count of a million
+    takes seconds)."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        return cur.execute("SELECT count(*) > %s FROM (SELECT 1 FROM assets WHERE status = 'published' LIMIT %s) x",
+                           (n, n + 1)).fetchone()[0]
+
+
 def feature_page(conn: psycopg.Connection, *, asset_url: str, due_before: datetime, bbox: BBox | None = None,
                  categories: list[str] | None = None, free: FreeAt | None = None, limit: int = 1000,
                  offset: int = 0, after: int | None = None) -> FeaturePage:

@@ -70,8 +70,12 @@ def map_page():
     """The map of published assets; the markers come from the API, fetched by static/js/public-map.js."""
     conn = get_conn()
     settings = current_app.config["ASSETMAP"]
+    tiles_url = None
+    if assets.published_more_than(conn, settings.map_tiles_above):
+        tiles_url = url_for("tiles.tile", name="assets", z=0, x=0, y=0).replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf")
     the_map = public_map.build(neighbourhoods.extent(conn), tiles=settings.tiles,
-                               tiles_attribution=settings.tiles_attribution, vendor_url=vendor_url)
+                               tiles_attribution=settings.tiles_attribution, vendor_url=vendor_url,
+                               tiles_url=tiles_url)
     return render_template("index.html", the_map=the_map, categories=terms.terms("categories"),
                            groups=terms.terms("category_groups"),
                            capacity_kinds={t.code: t.label for t in terms.terms("capacity_kinds")},

@@ -98,6 +98,8 @@
       .then((collection) => {
         const layer = L.geoJSON(collection, {
           style: OUTLINE,
+          // A guide to look at, not to click: clicks go through to the places drawn from tiles beneath.
+          interactive: false,
           onEachFeature: (f, l) => {
             l.bindTooltip(label(f, "", ""), {
               permanent: true, direction: "center", className: "neighbourhood-label", pane: "neighbourhood-labels",

@@ -34,6 +34,10 @@
   const DEBOUNCE_MS = 250;
   const UNITS = JSON.parse(app.dataset.units || "{}"); // unit → [singular, plural], from data/units.csv
 
+  // At tile scale (data-tiles-layer), the places come from vector tiles instead (map-tiles.js); no markers.
+  const tilesLayer = app.dataset.tilesLayer ? window[app.dataset.tilesLayer] : null;
+  let updateTiles = null;
+
   const markers = new Map(); // asset id → L.marker, for every asset fetched so far
   const onMap = new Set(); // ids of the markers in the cluster: those of ticked categories
   const covered = []; // { bbox, key }: views fetched in full for the categories in key
@@ -278,6 +282,10 @@
   async function load() {
     window.clearTimeout(timer);
     timer = null;
+    if (updateTiles) {
+      updateTiles(ticked(), boxes.length);
+      return;
+    }
     const codes = ticked();
     const bbox = viewBbox();
     const when = chosenWhen();
@@ -359,7 +367,13 @@
     filterCount.textContent = n === boxes.length ? "(all " + n + " shown)" : "(" + n + " of " + boxes.length + " shown)";
   }
 
-  if (whenForm) {
+  if (tilesLayer) {
+    updateTiles = window.AssetMapTiles.start(map, tilesLayer, {
+      popupFor: popupContent, assetUrl: app.dataset.assetsUrl + "/", setStatus: setStatus,
+      requested: requested,
+    });
+  }
+  if (whenForm && !tilesLayer) { // at tile scale the form goes to /capacity, which searches every offer
     whenForm.addEventListener("change", () => {
       const when = chosenWhen();
       whenCount.textContent = when ? "(" + (when === "now" ? "now" : when) + ")" : "(any time)";

@@ -58,7 +58,7 @@ def test_map_shows_every_published_asset_in_view_clustered(page, live_server, de
     assert page.locator(".marker-cluster").count() >= 1          # the demo town is dense enough to cluster
     assert "place" in page.locator("#map-status").inner_text()
     # Neighbourhood outlines arrive from the API too.
-    page.wait_for_function("() => document.querySelectorAll('#map-app path.leaflet-interactive').length > 0")
+    page.locator("#map-app .leaflet-overlay-pane path").first.wait_for(state="attached")
     assert not any("/api/v1/assets" in u and "category=" in u for u in page.watch.requests)
     page.watch.assert_clean()
 

@@ -107,7 +107,7 @@ def test_without_extent_the_map_shows_england():
 
 def test_vendor_serves_dependencies_with_long_cache_headers(client):
     deps = json.loads((project_root() / "package.json").read_text())["dependencies"]
-    assert deps == {"leaflet": "1.9.4", "leaflet.markercluster": "1.5.3"}
+    assert deps == {"leaflet": "1.9.4", "leaflet.markercluster": "1.5.3", "leaflet.vectorgrid": "1.3.0"}
     digest = hashlib.sha256((project_root() / "node_modules/leaflet/dist/leaflet.js").read_bytes()).hexdigest()
     response = client.get(f"/vendor/leaflet/dist/leaflet.js?v={digest[:16]}")
     assert response.status_code == 200
@@ -165,3 +165,9 @@ def test_a_missing_package_is_a_404_with_a_hint_in_the_log(fake_node_modules, ca
         response = fake_node_modules.test_client().get("/vendor/missing/index.js")
     assert response.status_code == 404
     assert "npm ci" in caplog.text
+
+
+def test_the_tiles_map_loads_vectorgrid_from_us():
+    built = public_map.build(None, tiles="none", tiles_url="/tiles/assets/{z}/{x}/{y}.pbf")
+    assert "/vendor/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js" in built.parts.header
+    assert "unpkg" not in built.parts.header and built.tiles_name in built.parts.script
