@@ -47,7 +47,7 @@ json_build_object(
 )""")
 
 
-def _filters(bbox: BBox | None, categories: list[str] | None,
+def filters(bbox: BBox | None, categories: list[str] | None,
              neighbourhood: str | None = None, free: FreeAt | None = None) -> tuple[sql.Composable, dict]:
     conds: list[sql.Composable] = [sql.SQL("true")]
     params: dict = {}
@@ -101,7 +101,7 @@ def feature_page(conn: psycopg.Connection, *, asset_url: str, due_before: dateti
     Page with `after` (the previous page's `last_id`): the index finds where the page starts, however deep. `offset`
     still works for old clients, but reads and discards every row before the page (824 ms for the deepest page of
     1.2M assets, against 1.5 ms)."""
-    where, params = _filters(bbox, categories, free=free)
+    where, params = filters(bbox, categories, free=free)
     if after is not None:
         where = sql.SQL("{} AND a.id > %(after)s").format(where)
     # Fetch one row more than asked, to know whether another page follows without counting them all.
@@ -163,7 +163,7 @@ class PublicAsset:
     offers: tuple[CapacityOffer, ...] = ()
 
 
-_ASSET_COLUMNS = sql.SQL("""
+ASSET_COLUMNS = sql.SQL("""
     a.id, a.public_id, a.name, a.category, a.category_label, a.description, a.audience, a.accessibility,
     a.address, a.postcode, a.organisation, a.neighbourhood_code, a.neighbourhood_name, a.location_precision,
     ST_X(a.geom) AS lon, ST_Y(a.geom) AS lat, a.updated_at""")
@@ -172,16 +172,16 @@ _ASSET_COLUMNS = sql.SQL("""
 def get_public_asset(conn: psycopg.Connection, public_id: uuid.UUID) -> PublicAsset | None:
     """A published asset with its active capacity offers; None when there is no such published asset."""
     with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(sql.SQL("SELECT {} FROM public_assets a WHERE a.public_id = %s").format(_ASSET_COLUMNS),
+        row = cur.execute(sql.SQL("SELECT {} FROM public_assets a WHERE a.public_id = %s").format(ASSET_COLUMNS),
                           (public_id,)).fetchone()
         if row is None:
             return None
-        offers = _offers(cur, [row["id"]])
+        offers = offers_of(cur, [row["id"]])
     asset_id = row.pop("id")
     return PublicAsset(**row, offers=offers.get(asset_id, ()))
 
 
-def _offers(cur: psycopg.Cursor, asset_ids: list[int]) -> dict[int, tuple[CapacityOffer, ...]]:
+def offers_of(cur: psycopg.Cursor, asset_ids: list[int]) -> dict[int, tuple[CapacityOffer, ...]]:
     """The active public offers of these assets, by asset id, in display order."""
     rows = cur.execute("""
         SELECT c.asset_id, c.kind, k.label AS kind_label, c.description, c.quantity::float8 AS quantity, c.unit,
@@ -195,37 +195,6 @@ def _offers(cur: psycopg.Cursor, asset_ids: list[int]) -> dict[int, tuple[Capaci
     for r in rows:
         found.setdefault(r.pop("asset_id"), []).append(CapacityOffer(**r))
     return {k: tuple(v) for k, v in found.items()}
-
-
-@dataclass(frozen=True)
-class AssetPage:
-    assets: list[PublicAsset]     # with their offers; `offer_counts` gives how many each has
-    offer_counts: dict
-    total: int
-
-
-def list_public_assets(conn: psycopg.Connection, *, categories: list[str] | None = None,
-                       neighbourhood: str | None = None, limit: int = 50, offset: int = 0) -> AssetPage:
-    """Published assets by neighbourhood then name, for the accessible list view."""
-    where, params = _filters(None, categories, neighbourhood)
-    params.update(limit=limit, offset=offset)
-    with conn.cursor(row_factory=dict_row) as cur:
-        total = cur.execute(sql.SQL("SELECT count(*) AS n FROM public_assets a WHERE {}").format(where),
-                            params).fetchone()["n"]
-        rows = cur.execute(sql.SQL("""
-            SELECT {columns}, jsonb_array_length(a.capacity) AS offer_count
-              FROM public_assets a
-             WHERE {where}
-             ORDER BY a.neighbourhood_name NULLS LAST, a.name, a.id
-             LIMIT %(limit)s OFFSET %(offset)s""").format(columns=_ASSET_COLUMNS, where=where), params).fetchall()
-        offers = _offers(cur, [r["id"] for r in rows])
-    counts = {}
-    assets = []
-    for r in rows:
-        counts[r["public_id"]] = r.pop("offer_count")
-        asset_id = r.pop("id")
-        assets.append(PublicAsset(**r, offers=offers.get(asset_id, ())))
-    return AssetPage(assets, counts, total)
 
 
 def feature(conn: psycopg.Connection, public_id: uuid.UUID, *, asset_url: str, due_before: datetime,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import math
 import uuid
 
 from flask import Blueprint, current_app, render_template, request, send_from_directory, url_for
@@ -13,7 +12,7 @@ from ..config import project_root
 from ..errors import InvalidParameter, NotFound
 from ..maps import public_map
 from ..model import assets, listing, neighbourhoods
-from ..validate import parse_codes, parse_int
+from ..validate import parse_codes
 from . import capacity, fingerprints, terms
 from .db import get_conn
 from .vendor import vendor_url
@@ -84,7 +83,8 @@ def map_page():
 
 @bp.get("/assets")
 def asset_list():
-    """Published assets by neighbourhood, filtered by category and neighbourhood, 50 to a page."""
+    """Published assets by neighbourhood, filtered by category and neighbourhood, 50 to a page; the pages' links
+    carry `after=` or `before=` (keyset paging, model/listing.py)."""
     conn = get_conn()
     categories = terms.terms("categories")
     hoods = listing.neighbourhood_names(conn)
@@ -93,23 +93,25 @@ def asset_list():
     hood = request.args.get("neighbourhood", "").strip() or None
     if hood is not None and hood not in {h.code for h in hoods}:
         raise InvalidParameter("neighbourhood", "no neighbourhood has this code")
-    page = parse_int(request.args.get("page"), "page", 1, 1, 10**6)
+    after, before = request.args.get("after") or None, request.args.get("before") or None
+    if after and before:
+        raise InvalidParameter("after", "give `after` or `before` (from the page's links), not both")
 
-    result = assets.list_public_assets(conn, categories=selected or None, neighbourhood=hood,
-                                       limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    pages = max(1, math.ceil(result.total / PAGE_SIZE))
+    result = listing.list_public_assets(conn, categories=selected or None, neighbourhood=hood, limit=PAGE_SIZE,
+                                        after=after, before=before)
     # Rows arrive sorted by neighbourhood name: group them in that order.
     groups = [(name, list(items)) for name, items in
               itertools.groupby(result.assets, key=lambda a: a.neighbourhood_name)]
 
-    def page_url(n: int) -> str:
-        return url_for("public.asset_list", category=selected, neighbourhood=hood, page=n)
+    def page_url(**where: str) -> str:
+        return url_for("public.asset_list", category=selected, neighbourhood=hood, **where)
 
     return render_template(
         "assets_list.html", groups=groups, result=result, categories=categories, neighbourhoods=hoods,
-        selected=set(selected), hood=hood, page=page, pages=pages,
-        prev_url=page_url(page - 1) if page > 1 else None,
-        next_url=page_url(page + 1) if page < pages else None,
+        selected=set(selected), hood=hood, paged=bool(after or before),
+        first_url=page_url(),
+        prev_url=page_url(before=result.previous) if result.previous else None,
+        next_url=page_url(after=result.next) if result.next else None,
         map_url=url_for("public.map_page"))
 
 

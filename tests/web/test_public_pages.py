@@ -1,6 +1,5 @@
 """The public pages (/, /assets, /assets/<id>) rendered by Flask's test client against the demo town."""
 
-import math
 import re
 import uuid
 
@@ -8,6 +7,7 @@ import psycopg
 import pytest
 
 from assetmap import schedules, vocab
+from assetmap.model import listing
 from assetmap.web.public import PAGE_SIZE
 from tests.helpers import running_app
 
@@ -93,25 +93,39 @@ def test_static_files_are_served_and_cannot_be_climbed_out_of(client):
 
 # -- /assets ----------------------------------------------------------------------------------------------------
 
+NEXT = re.compile(r'<a href="([^"]+)" rel="next">')
+PREV = re.compile(r'<a href="([^"]+)" rel="prev">')
+
+
 def test_list_shows_every_published_asset_fifty_a_page(client, demo_conn):
     total = published(demo_conn)
-    pages = math.ceil(total / PAGE_SIZE)
-    assert pages >= 2, "the demo town should need more than one page"
-    seen = []
-    for n in range(1, pages + 1):
-        html = page(client, f"/assets?page={n}")
-        assert f"Page {n} of {pages}" in html
+    assert total > PAGE_SIZE, "the demo town should need more than one page"
+    seen, pages, url = [], [], "/assets"
+    while url:
+        html = page(client, url)
+        assert f"{total} places" in html
         ids = ASSET_LINK.findall(html)
-        assert len(ids) == (PAGE_SIZE if n < pages else total - PAGE_SIZE * (pages - 1))
+        assert len(ids) == PAGE_SIZE or not NEXT.search(html)
+        assert ('rel="prev"' in html) == bool(pages)
         seen += ids
-        assert ('rel="prev"' in html) == (n > 1) and ('rel="next"' in html) == (n < pages)
+        pages.append(ids)
+        url = NEXT.search(html).group(1).replace("&amp;", "&") if NEXT.search(html) else None
+        assert url is None or ("after=" in url and "page=" not in url)   # keyset, not OFFSET
     assert len(seen) == len(set(seen)) == total
+    assert len(pages) == -(-total // PAGE_SIZE)
     hidden = {str(r[0]) for r in demo_conn.execute("SELECT public_id FROM assets WHERE status <> 'published'")}
     assert not hidden & set(seen)
 
+    # Back again from the last page, by the previous links, page by page.
+    back = html
+    for expected in reversed(pages[:-1]):
+        back = page(client, PREV.search(back).group(1).replace("&amp;", "&"))
+        assert ASSET_LINK.findall(back) == expected
+    assert 'rel="prev"' not in back
+
 
 def test_list_is_grouped_by_neighbourhood_in_name_order(client, demo_conn):
-    html = page(client, "/assets?page=1")
+    html = page(client, "/assets")
     headings = re.findall(r'<h3 id="hood-\d+">([^<]+)</h3>', html)
     names = [r[0] for r in demo_conn.execute("SELECT name FROM neighbourhoods ORDER BY name")]
     assert headings and headings == sorted(headings) and set(headings) <= set(names)
@@ -140,15 +154,20 @@ def test_list_filters_by_category_and_neighbourhood(client, demo_conn):
     assert f"{published(demo_conn, 'a.category = ANY(%s)', ([category, other],))} places" in two
 
 
-@pytest.mark.parametrize("query", ["category=no_such_thing", "neighbourhood=XX999", "page=0", "page=abc"])
+@pytest.mark.parametrize("query", ["category=no_such_thing", "neighbourhood=XX999", "after=abc", "before=W10=",
+                                   "after=WyJ4Il0&before=WyJ4Il0"])
 def test_list_refuses_bad_filters_with_a_400_page(client, query):
     html = page(client, f"/assets?{query}", status=400)
     assert "Error 400" in html and "Back to the map" in html
 
 
-def test_a_page_past_the_end_says_so(client):
-    html = page(client, "/assets?page=999")
-    assert "There is no page 999" in html
+def test_a_page_past_the_end_says_so(client, demo_conn):
+    last = demo_conn.execute("SELECT neighbourhood_name, name, id FROM public_assets "
+                             "ORDER BY neighbourhood_name IS NULL DESC, neighbourhood_name DESC, name DESC, id DESC "
+                             "LIMIT 1").fetchone()
+    token = listing.cursor_of((last[0] is None, last[0] or "", last[1], last[2]))
+    html = page(client, f"/assets?after={token}")
+    assert "There are no more places this way" in html and 'rel="next"' not in html
 
 
 # -- /assets/<id> -----------------------------------------------------------------------------------------------
