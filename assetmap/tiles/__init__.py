@@ -14,7 +14,8 @@ from ..errors import InvalidParameter, NotFound
 
 MAX_ZOOM = 22
 # Below this zoom, points are counted in a grid instead of sent one by one: at z12 a tile is about 10 km wide,
-# where a town's assets would overlap. A z6 tile of 1M raw points is 11 MB; counted, it is a few kB.
+# where a town's assets would overlap. A z6 tile of 1M raw points is 11 MB (the probe); counted, it
+# holds at most GRID_CELLS² features of one number each.
 POINTS_FROM = 13
 GRID_CELLS = 64   # cells across a tile when counting: one every 4 pixels of a 256-pixel tile
 WORLD = 2 * math.pi * 6378137   # the width of the EPSG:3857 world, in metres

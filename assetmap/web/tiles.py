@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from .. import tiles, vocab
+from .. import tiles
 from ..errors import InvalidParameter
 from ..validate import parse_codes
+from . import terms
 from .db import get_conn
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
@@ -27,7 +28,7 @@ def _filters(name: str) -> dict:
     found = {}
     for param, vocabulary in known.items():
         if param in request.args:
-            codes = {t.code for t in vocab.load(get_conn(), vocabulary)}
+            codes = {t.code for t in terms.terms(vocabulary)}
             found[tiles.BOUND_AS[param]] = parse_codes(",".join(request.args.getlist(param)), param, codes)
     return found
 

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from .. import ratelimit
 from ..errors import AssetMapError
+from ..model import listing
 from ..model.submission import ValidationFailed
 from ..workshops import notes, participants, sessions, setup
 from . import workshop_live as live
@@ -59,7 +60,7 @@ def _created(payload: dict, location: str | None = None):
 
 
 def neighbourhood_codes() -> set[str]:
-    return {r["code"] for r in get_conn().execute("SELECT code FROM neighbourhoods").fetchall()}
+    return {h.code for h in listing.neighbourhood_names(get_conn())}
 
 
 def links(workshop: sessions.Workshop) -> dict:

@@ -49,9 +49,10 @@ def cookie_name(workshop: sessions.Workshop) -> str:
 
 
 def set_participant_cookie(response: Response, workshop: sessions.Workshop, token: str) -> None:
-    configured = current_app.config["ASSETMAP"].secure_cookies
+    # Secure exactly when the session cookie is (security._HttpsAwareSessions: HTTPS, or as configured).
+    secure = current_app.session_interface.get_cookie_secure(current_app)
     response.set_cookie(cookie_name(workshop), token, max_age=COOKIE_DAYS * 86400, httponly=True, samesite="Lax",
-                        secure=request.is_secure if configured is None else configured, path="/")
+                        secure=secure, path="/")
 
 
 def staff_token(workshop: sessions.Workshop, user_id: int) -> str:
@@ -71,7 +72,9 @@ def staff_participant(workshop: sessions.Workshop) -> tuple[participants.Partici
     except sessions.Forbidden:
         return None
     token = staff_token(workshop, current_user.id)
-    return participants.for_staff(get_conn(), workshop, current_user, current_user.name, token), token
+    # A read first: the row is made (or its token replaced, after a new secret) once, not written on every request.
+    found = participants.by_token(get_conn(), workshop, token)
+    return found or participants.for_staff(get_conn(), workshop, current_user, current_user.name, token), token
 
 
 def participant(workshop: sessions.Workshop, *, staff: bool = False) -> participants.Participant | None:

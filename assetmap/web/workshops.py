@@ -16,11 +16,13 @@ import segno
 from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import ratelimit, vocab
+from .. import ratelimit
 from ..errors import AssetMapError
 from ..maps import picker_map
+from ..model import listing, neighbourhoods
 from ..model.submission import ValidationFailed
 from ..workshops import codes, participants, sessions, setup
+from . import terms
 from . import workshop_live as live
 from .auth import staff_required
 from .contribute import sentence
@@ -44,15 +46,9 @@ def _readable(errors: dict[str, str]) -> dict[str, str]:
 def _map(workshop: sessions.Workshop | None = None):
     """A base map fitted to the workshop's area (or the whole map); the scripts draw everything on it."""
     settings = current_app.config["ASSETMAP"]
-    extent = tuple(workshop.bounds) if workshop is not None and workshop.bounds else _extent()
+    extent = tuple(workshop.bounds) if workshop is not None and workshop.bounds else neighbourhoods.extent(get_conn())
     return picker_map.build(extent, tiles=settings.tiles, tiles_attribution=settings.tiles_attribution,
                             vendor_url=vendor_url)
-
-
-def _extent():
-    row = get_conn().execute("SELECT ST_XMin(e) AS a, ST_YMin(e) AS b, ST_XMax(e) AS c, ST_YMax(e) AS d "
-                             "FROM (SELECT ST_Extent(geom) AS e FROM neighbourhoods) x").fetchone()
-    return None if row["a"] is None else (row["a"], row["b"], row["c"], row["d"])
 
 
 def _facilitating(code: str) -> sessions.Workshop:
@@ -67,10 +63,6 @@ def index():
     """The workshops this member of staff runs, newest first."""
     return private(make_response(render_template(
         "workshops.html", workshops=sessions.listing(get_conn(), current_user, current_user.role))))
-
-
-def _hoods() -> list[dict]:
-    return get_conn().execute("SELECT code, name FROM neighbourhoods ORDER BY name").fetchall()
 
 
 @bp.route("/workshops/new", methods=["GET", "POST"])
@@ -94,7 +86,7 @@ def new():
         else:
             return redirect(url_for("workshops.control", code=workshop.code), code=303)
     page = render_template("workshop_new.html", values=values, errors=errors, layers=setup.LAYERS,
-                           hoods=_hoods(), the_map=_map())
+                           hoods=listing.neighbourhood_names(get_conn()), the_map=_map())
     return private(make_response(page, 422 if errors else 200))
 
 
@@ -116,11 +108,9 @@ def control(code: str):
     session's controls (lock, rounds and timer, close), with the join code and QR code to show."""
     workshop = _facilitating(code)
     who, token = live.staff_participant(workshop)
-    conn = get_conn()
-    vocabularies = {t: [(term.code, term.label) for term in vocab.load(conn, t)]
-                    for t in ("categories", "capacity_kinds")}
+    vocabularies = {t: [(term.code, term.label) for term in terms.terms(t)] for t in ("categories", "capacity_kinds")}
     return _live_page("workshop_control.html", workshop, who, token, vocab=vocabularies,
-                      actions=sessions.actions(conn, workshop.id))
+                      actions=sessions.actions(get_conn(), workshop.id))
 
 
 @bp.get("/workshops/<code>/screen")

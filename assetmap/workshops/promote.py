@@ -8,13 +8,12 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from .. import vocab
 from ..config import Settings
 from ..model import audit, contributions, submission
 from ..model.audit import Staff
 from ..model.submission import ValidationFailed
 from .sessions import Refused, Workshop
-
-NEED_UNITS = ("hours_per_week", "places", "items")
 
 
 def _note(conn: psycopg.Connection, workshop: Workshop, note_id: int) -> dict:
@@ -65,7 +64,7 @@ def promote(conn: psycopg.Connection, workshop: Workshop, note_id: int, fields: 
 def _need(cur: psycopg.Cursor, fields: dict, note: dict) -> dict:
     errors = {}
     title = " ".join(str(fields.get("title") or note["text"][:200]).split())
-    kinds = {r["code"] for r in cur.execute("SELECT code FROM capacity_kinds").fetchall()}
+    kinds, units = vocab.codes(cur.connection, "capacity_kinds"), vocab.codes(cur.connection, "units")
     if fields.get("kind") not in kinds:
         errors["kind"] = f"must be one of {', '.join(sorted(kinds))}"
     quantity, unit = fields.get("quantity"), fields.get("unit")
@@ -79,8 +78,8 @@ def _need(cur: psycopg.Cursor, fields: dict, note: dict) -> dict:
         else:
             if not 0 < quantity <= 100_000:
                 errors["quantity"] = "must be more than 0 and at most 100000"
-        if unit not in NEED_UNITS:
-            errors["unit"] = f"must be one of {', '.join(NEED_UNITS)}"
+        if unit not in units:
+            errors["unit"] = f"must be one of {', '.join(units)}"
     if not title:
         errors["title"] = "is needed"
     if errors:

@@ -166,8 +166,7 @@ def change_state(conn: psycopg.Connection, workshop: Workshop, action: str, user
         if row is None:
             current = by_id(conn, workshop.id).state
             raise Refused(f"This workshop is {current}; it cannot be {_past(action)} now.")
-        _changed(cur, workshop, action, user)
-    return by_id(conn, workshop.id)
+        return _changed(cur, workshop, action, user)
 
 
 def _past(action: str) -> str:
@@ -184,8 +183,7 @@ def set_round(conn: psycopg.Connection, workshop: Workshop, round_no: int, user:
     with conn.transaction(), conn.cursor() as cur:
         cur.execute("UPDATE workshops SET current_round = %s, round_started_at = now() WHERE id = %s",
                     (round_no, workshop.id))
-        _changed(cur, workshop, "round", user)
-    return by_id(conn, workshop.id)
+        return _changed(cur, workshop, "round", user)
 
 
 def set_view(conn: psycopg.Connection, workshop: Workshop, center: tuple[float, float], zoom: float) -> None:
@@ -199,11 +197,13 @@ def set_view(conn: psycopg.Connection, workshop: Workshop, center: tuple[float, 
         conn.execute("SELECT workshop_event(%s, 'view')", (workshop.id,))
 
 
-def _changed(cur: psycopg.Cursor, before: Workshop, action: str, user: Staff) -> None:
+def _changed(cur: psycopg.Cursor, before: Workshop, action: str, user: Staff) -> Workshop:
+    """The event and the audit row of a change to the session; returns the workshop as it now is."""
+    cur.execute("SELECT workshop_event(%s, 'workshop')", (before.id,))
     after = by_id(cur.connection, before.id)
     audit.write(cur, actor=audit.staff_actor(user), action=action, entity="workshops", entity_id=before.id,
                 before=before.public_state(), after=after.public_state(), user_id=user.id)
-    cur.execute("SELECT workshop_event(%s, 'workshop')", (before.id,))
+    return after
 
 
 def add_action(conn: psycopg.Connection, workshop: Workshop, text: str, owner: str, user: Staff,
