@@ -125,9 +125,8 @@
       return { kind: kind, text: text };
     }, (x) => act({ action: "edit", note: id, kind: x.kind.value, text: x.text.value })));
 
-    const numbers = Array.from(live.notes.keys()).sort((a, b) => a - b);
-    const others = numbers.filter((n) => n !== id).map((n) => [String(n), live.kinds[live.notes.get(n).properties.kind] +
-                                                                 " " + (numbers.indexOf(n) + 1)]);
+    const others = Array.from(live.notes.keys()).filter((n) => n !== id).sort((a, b) => a - b)
+      .map((n) => [String(n), live.kinds[live.notes.get(n).properties.kind] + " " + live.number(n)]);
     if (others.length) {
       li.appendChild(form("merge-" + id, "Merge into another note", (f) => {
         const [field, into] = select("merge-into-" + id, "Merge into", others);

@@ -30,11 +30,14 @@
 
     function setStatus(text) { if (status && status.textContent !== text) status.textContent = text; }
 
-    function number(id) { return Array.from(notes.keys()).sort((a, b) => a - b).indexOf(id) + 1; }
+    // Notes are numbered in id order, the same on every map and in the report: a note's number is its place here.
+    let order = [];
+    function number(id) { return order.indexOf(id) + 1; }
+    function renumber() { order = Array.from(notes.keys()).sort((a, b) => a - b); }
 
     function draw(feature) {
       const id = feature.properties.id;
-      if (shapes.has(id)) shapes.get(id).remove();
+      if (shapes.has(id)) noteLayer.removeLayer(shapes.get(id));
       const colour = COLOURS[feature.properties.kind] || "#1d1d1b";
       const dimmed = feature.properties.status === "hidden";
       const layer = L.geoJSON(feature, {
@@ -132,16 +135,24 @@
 
     function put(feature) {
       if (!opts.hidden && feature.properties.status === "hidden") return remove(feature.properties.id);
+      const id = feature.properties.id;
       feature.properties.geometry_type = feature.geometry.type;
-      notes.set(feature.properties.id, feature);
-      notes.forEach(draw);   // numbers are by id order: a note added between renumbers nothing before it
+      const numbersKept = notes.has(id) || !order.length || id > order[order.length - 1];
+      notes.set(id, feature);
+      renumber();
+      // A new note is last and an edit keeps its number: only a note coming back between others (shown again)
+      // moves the numbers after it.
+      if (numbersKept) draw(feature);
+      else notes.forEach(draw);
       renderList();
     }
 
     function remove(id) {
-      if (shapes.has(id)) shapes.get(id).remove();
+      if (shapes.has(id)) noteLayer.removeLayer(shapes.get(id));
       shapes.delete(id);
       notes.delete(id);
+      renumber();
+      notes.forEach(draw);   // the notes after it move up a number
       renderList();
     }
 
@@ -161,9 +172,10 @@
         .then((r) => { if (!r.ok) throw new Error(r.status); return r.json(); })
         .then((fc) => {
           notes.clear();
-          shapes.forEach((l) => l.remove());
+          noteLayer.clearLayers();
           shapes.clear();
           fc.features.forEach((f) => { f.properties.geometry_type = f.geometry.type; notes.set(f.properties.id, f); });
+          renumber();
           notes.forEach(draw);
           renderList();
           lastId = Math.max(lastId, fc.last_event_id);
@@ -210,6 +222,7 @@
     }
 
     return { api: api, map: map, notes: notes, kinds: kinds, refresh: refresh, focus: focus, colours: COLOURS,
+             number: number,
              lastId: () => lastId };
   }
 

@@ -28,11 +28,10 @@
 
   function top(sorted) {
     const list = document.getElementById("screen-top");
-    const numbers = Array.from(live.notes.keys()).sort((a, b) => a - b);
     list.replaceChildren(...sorted.slice(0, 8).map((f) => {
       const li = dom.el("li");
       li.appendChild(dom.el("span", "tally", String(f.properties.votes)));
-      li.appendChild(dom.el("span", "text", (numbers.indexOf(f.properties.id) + 1) + ". " + f.properties.text));
+      li.appendChild(dom.el("span", "text", live.number(f.properties.id) + ". " + f.properties.text));
       return li;
     }));
   }

@@ -121,3 +121,22 @@ def test_live_workshop_in_three_browsers(browser, page, axe, server):
 
         screen.close()
     print(f"note from the phone on the other maps after {arrived_s * 1000:.0f} ms")
+
+
+def test_numbers_on_the_map_follow_a_withdrawn_note(browser, page, server):
+    """Notes are numbered in order on every map; when one goes, the ones after it move up, on the map as in the
+    list (the map's labels once kept their old numbers)."""
+    with watched_page(browser) as facilitator:
+        code = set_up(facilitator, server)
+    join(page, server, code, "Ann", "")
+    add_note(page, "Gap", "First note")
+    add_note(page, "Gap", "Second note")
+    wait_for_text(page, ".leaflet-tooltip.note-number", "2")
+    first = page.locator("#notes-list li", has_text="First note")
+    first.get_by_role("button", name="Withdraw my note").click()
+    first.get_by_role("button", name="Press again to take it off the map").click()
+    page.locator("#notes-list li", has_text="First note").wait_for(state="detached")
+    # Labels fade out over 200 ms: wait for the old ones to go.
+    page.locator(".leaflet-tooltip.note-number", has_text="2").wait_for(state="detached", timeout=ARRIVES_WITHIN_MS)
+    assert page.locator(".leaflet-tooltip.note-number").all_inner_texts() == ["1"]
+    assert "Gap 1" in page.locator("#notes-list li", has_text="Second note").inner_text()
