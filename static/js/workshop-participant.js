@@ -128,58 +128,48 @@
     li.appendChild(commentForm(p.id));
   }
 
-  function editForm(p) {
+  // A note's small form (edit, comment): one text box behind a summary; `submit(text)` resolves to the API's
+  // answer, and `cleared` empties the box once it is accepted.
+  function textForm(o) {
     const details = dom.el("details", "note-comment");
-    details.appendChild(dom.el("summary", null, "Edit my note"));
+    details.appendChild(dom.el("summary", null, o.summary));
     const f = dom.el("form");
-    const label = dom.el("label", null, "Your note");
-    label.htmlFor = "edit-" + p.id;
+    const label = dom.el("label", null, o.label);
+    label.htmlFor = o.id;
     const box = dom.el("textarea");
-    box.id = "edit-" + p.id;
-    box.rows = 3;
-    box.maxLength = 1000;
-    box.value = p.text;
+    box.id = o.id;
+    box.rows = o.rows;
+    box.maxLength = o.max;
+    box.value = o.value || "";
     const err = dom.el("p", "form-error");
     err.setAttribute("role", "alert");
     err.hidden = true;
-    const save = dom.el("button", "button-secondary", "Save");
-    save.type = "submit";
-    f.append(label, box, err, save);
+    const go = dom.el("button", "button-secondary", o.button);
+    go.type = "submit";
+    f.append(label, box, err, go);
     f.addEventListener("submit", (e) => {
       e.preventDefault();
-      W.send("PATCH", live.api + "/notes/" + p.id, { type: "Feature", geometry: null, properties: { text: box.value } })
-        .then((r) => showError(err, r.ok ? "" : W.message(r.body)));
-    });
-    details.appendChild(f);
-    return details;
-  }
-
-  function commentForm(id) {
-    const details = dom.el("details", "note-comment");
-    details.appendChild(dom.el("summary", null, "Comment"));
-    const f = dom.el("form");
-    const label = dom.el("label", null, "Your comment");
-    label.htmlFor = "comment-" + id;
-    const box = dom.el("textarea");
-    box.id = "comment-" + id;
-    box.rows = 2;
-    box.maxLength = 500;
-    const err = dom.el("p", "form-error");
-    err.setAttribute("role", "alert");
-    err.hidden = true;
-    const send = dom.el("button", "button-secondary", "Send comment");
-    send.type = "submit";
-    f.append(label, box, err, send);
-    f.addEventListener("submit", (e) => {
-      e.preventDefault();
-      W.send("POST", live.api + "/notes/" + id + "/comments", { text: box.value }).then((r) => {
+      o.submit(box.value).then((r) => {
         if (!r.ok) return showError(err, W.message(r.body));
-        box.value = "";
+        if (o.cleared) box.value = "";
         showError(err, "");
       });
     });
     details.appendChild(f);
     return details;
+  }
+
+  function editForm(p) {
+    return textForm({ summary: "Edit my note", label: "Your note", id: "edit-" + p.id, rows: 3, max: 1000,
+                      value: p.text, button: "Save",
+                      submit: (text) => W.send("PATCH", live.api + "/notes/" + p.id,
+                                               { type: "Feature", geometry: null, properties: { text: text } }) });
+  }
+
+  function commentForm(id) {
+    return textForm({ summary: "Comment", label: "Your comment", id: "comment-" + id, rows: 2, max: 500,
+                      button: "Send comment", cleared: true,
+                      submit: (text) => W.send("POST", live.api + "/notes/" + id + "/comments", { text: text }) });
   }
 
   function onWorkshop(state) {
