@@ -130,13 +130,15 @@ def test_numbers_on_the_map_follow_a_withdrawn_note(browser, page, server):
         code = set_up(facilitator, server)
     join(page, server, code, "Ann", "")
     add_note(page, "Gap", "First note")
+    # The form clears when the server answers: the next note waits for that, or its text could be cleared.
+    wait_for_text(page, "#place-status", "Added", timeout=15_000)
     add_note(page, "Gap", "Second note")
-    wait_for_text(page, ".leaflet-tooltip.note-number", "2")
+    wait_for_text(page, ".leaflet-tooltip.note-number", "2", timeout=15_000)
     first = page.locator("#notes-list li", has_text="First note")
     first.get_by_role("button", name="Withdraw my note").click()
     first.get_by_role("button", name="Press again to take it off the map").click()
     page.locator("#notes-list li", has_text="First note").wait_for(state="detached")
     # Labels fade out over 200 ms: wait for the old ones to go.
-    page.locator(".leaflet-tooltip.note-number", has_text="2").wait_for(state="detached", timeout=ARRIVES_WITHIN_MS)
+    page.locator(".leaflet-tooltip.note-number", has_text="2").wait_for(state="detached", timeout=15_000)
     assert page.locator(".leaflet-tooltip.note-number").all_inner_texts() == ["1"]
     assert "Gap 1" in page.locator("#notes-list li", has_text="Second note").inner_text()
