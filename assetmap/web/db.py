@@ -23,6 +23,12 @@ def get_conn(timeout: float = 5.0):
     return g.db_conn
 
 
+def get_read_conn(timeout: float = 5.0):
+    """The connection for read-only work (tiles, OGC API, analyses, exports). Those readers ask for it by this name
+    so that they can be sent to a read replica without touching them; until then it is the request's connection."""
+    return get_conn(timeout)
+
+
 def release_conn() -> None:
     """Give the request's connection back now (a long response that needs it no more, such as a live stream)."""
     _return_connection(None)

@@ -12,7 +12,7 @@ from .. import tiles
 from ..errors import InvalidParameter
 from ..validate import parse_codes
 from . import terms
-from .db import get_conn
+from .db import get_read_conn
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 
@@ -35,7 +35,7 @@ def _filters(name: str) -> dict:
 
 @bp.get("/<name>/<int:z>/<int:x>/<int:y>.pbf")
 def tile(name: str, z: int, x: int, y: int):
-    body = tiles.tile(get_conn(), name, z, x, y, **_filters(name))
+    body = tiles.tile(get_read_conn(), name, z, x, y, **_filters(name))
     response = Response(body, mimetype=MVT)
     response.add_etag()
     response.cache_control.no_cache = True
@@ -48,6 +48,6 @@ def tilejson(name: str):
     filters = _filters(name)
     template = url_for(".tile", name=name, z=0, x=0, y=0, _external=True).replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf")
     query = request.query_string.decode()
-    response = jsonify(tiles.tilejson(get_conn(), name, template + (f"?{query}" if query and filters else "")))
+    response = jsonify(tiles.tilejson(get_read_conn(), name, template + (f"?{query}" if query and filters else "")))
     response.cache_control.no_cache = True
     return response
