@@ -17,6 +17,8 @@ from typing import Any
 import psycopg
 from psycopg.rows import tuple_row
 
+from .. import spreadsheet
+
 
 @dataclass
 class Table:
@@ -31,7 +33,7 @@ class Table:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(self.columns)
         for row in self.rows:
-            writer.writerow([cell(row.get(c)) for c in self.columns])
+            writer.writerow([cell(spreadsheet.safe(row.get(c))) for c in self.columns])
         return out.getvalue()
 
     def to_geojson(self) -> dict[str, Any]:

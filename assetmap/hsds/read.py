@@ -22,6 +22,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import spreadsheet
 from ..ingest.report import ImportReport
 from ..model.submission import Vocabularies
 from .capacity import asset_row, capacity_summary, is_our_asset, offers_for
@@ -189,7 +190,8 @@ def _table(folder: Path, name: str, root: Path | None) -> list[dict]:
     if not path:
         return []
     with open(path, encoding="utf-8-sig", newline="") as f:
-        return [{k: (v if v != "" else None) for k, v in row.items() if k} for row in csv.DictReader(f)]
+        return [{k: (spreadsheet.unsafe(v) if v != "" else None) for k, v in row.items() if k}
+                for row in csv.DictReader(f)]
 
 
 def _read_csv_package(folder: Path, root: Path | None = None) -> _Read:

@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from .. import spreadsheet
 from ..ingest.rows import cell, sources, stream
 from .capacity import ASSET_ITSELF, AUDIENCE_LABEL, write_capacity
 from .terms import attribute, hsds_id
@@ -127,7 +128,7 @@ class _Package:
         self.counts = dict.fromkeys(HSDS_TABLES, 0)
 
     def write(self, table: str, row: dict) -> None:
-        self.writers[table].writerow([cell(row.get(f)) for f, _, _ in HSDS_TABLES[table][1]])
+        self.writers[table].writerow([cell(spreadsheet.safe(row.get(f))) for f, _, _ in HSDS_TABLES[table][1]])
         self.counts[table] += 1
 
     def organisation(self, name: str, description: str, website: str | None = None, key: str | None = None) -> str:

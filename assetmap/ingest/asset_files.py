@@ -12,7 +12,6 @@ checked by `asset_mapping.py` (the format is in docs/importing.md):
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 import psycopg
 
+from .. import spreadsheet
 from ..config import Settings
 from .asset_mapping import (
     CAPACITY,
@@ -171,7 +171,7 @@ TEMPLATE_EXAMPLE = {
 def template_csv() -> str:
     """A CSV with every column an asset file may have, in our names, and one example row (imports as it is)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=[*FIELDS, *(f"capacity.0.{f}" for f in OFFER_FIELDS)])
+    writer = spreadsheet.DictWriter(out, fieldnames=[*FIELDS, *(f"capacity.0.{f}" for f in OFFER_FIELDS)])
     writer.writeheader()
     writer.writerow(TEMPLATE_EXAMPLE)
     return out.getvalue()

@@ -28,6 +28,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import tuple_row
 
+from .. import spreadsheet
 from ..hsds.write import write_hsds
 from .rows import CHUNK, cell, sources, stream
 
@@ -210,7 +211,7 @@ def write_csv(conn: psycopg.Connection, layer: Layer, path: Path) -> int:
         writer.writerow(layer.names + (["wkt"] if layer.wkt_in_csv else []))
         rows = 0
         for row in stream(conn, layer.query):
-            cells = [cell(v) for v in row[:n]]
+            cells = [cell(spreadsheet.safe(v)) for v in row[:n]]
             if layer.wkt_in_csv:
                 cells.append(shapely.from_wkb(row[n]).wkt if row[n] is not None else "")
             writer.writerow(cells)

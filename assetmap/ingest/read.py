@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import spreadsheet
+
 TABULAR = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx"}
 SPATIAL = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".shp": "shapefile", ".zip": "shapefile",
            ".fgb": "flatgeobuf"}
@@ -67,9 +69,13 @@ def read_table(path: Path | str, *, layer: str | None = None) -> Table:
                                  "save it as CSV UTF-8") from None
         except pd.errors.ParserError as exc:
             raise UnreadableFile(f"{path.name}: {exc}") from None
+        # Cells we wrote as formula-safe text ('=…) come back as they were typed.
+        frame = frame.map(spreadsheet.unsafe)
         return Table(_records(frame, None), [str(c) for c in frame.columns], fmt)
     if fmt == "xlsx":
         frame = pd.read_excel(path, sheet_name=layer or 0, dtype=object, engine="openpyxl")
+        # Cells we wrote as formula-safe text ('=…) come back as they were typed.
+        frame = frame.map(spreadsheet.unsafe)
         return Table(_records(frame, None), [str(c) for c in frame.columns], fmt)
     return _read_spatial(path, fmt, layer)
 

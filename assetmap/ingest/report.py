@@ -6,11 +6,12 @@ Every importer returns an ImportReport. The CLI prints `summary()` and writes `w
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .. import spreadsheet
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class ImportReport:
         for r in self.rejected:
             columns += [c for c in r.row if c not in columns]
         with open(path, "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
+            writer = spreadsheet.writer(f)
             writer.writerow(["row_number", "reason", *columns])
             for r in self.rejected:
                 writer.writerow([r.row_number, r.reason, *(_cell(r.row.get(c)) for c in columns)])

@@ -1,32 +1,23 @@
 """A workshop's notes to take away: a GeoJSON FeatureCollection and a CSV, with the report's numbers and order
 (visible notes only, as in the report).
 
-A CSV opened in a spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` as a formula, and anyone in the
-room can write a note: such cells get a leading apostrophe (OWASP's advice), which spreadsheets show as text.
+Anyone in the room can write a note, so its cells are made safe for spreadsheets (`assetmap.spreadsheet`).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 
 import psycopg
 import shapely
 from shapely.geometry import shape
 
+from .. import spreadsheet
 from .report import Note, visible_notes
 from .sessions import Workshop
 
 CSV_COLUMNS = ("number", "id", "kind", "text", "author", "organisation", "round", "votes", "comments", "status",
                "lon", "lat", "wkt", "created_at")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value):
-    """A CSV cell that a spreadsheet shows as written rather than evaluates."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _properties(note: Note) -> dict:
@@ -47,12 +38,12 @@ def geojson(conn: psycopg.Connection, workshop: Workshop) -> dict:
 def csv_text(conn: psycopg.Connection, workshop: Workshop) -> str:
     """One row per note; `lon`, `lat` for a point (a polygon's centroid), `wkt` for the exact shape."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = spreadsheet.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for note in visible_notes(conn, workshop):
         geom = shape(note.geometry)
         centre = geom if geom.geom_type == "Point" else geom.centroid
         row = _properties(note) | {"lon": round(centre.x, 6), "lat": round(centre.y, 6),
                                    "wkt": shapely.to_wkt(geom, rounding_precision=6)}
-        writer.writerow([spreadsheet_safe(row[c]) for c in CSV_COLUMNS])
+        writer.writerow([row[c] for c in CSV_COLUMNS])
     return out.getvalue()
