@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import click
 
@@ -62,11 +63,12 @@ def add(settings: Settings, email: str, role: str, name: str) -> None:
 @user.command("token")
 @click.argument("email")
 @click.option("--label", default="", help="What the token is for, e.g. 'QGIS on the GIS team laptop'.")
+@click.option("--days", default=users.TOKEN_DAYS, show_default=True, type=int, help="How long the token works.")
 @click.pass_obj
-def token(settings: Settings, email: str, label: str) -> None:
+def token(settings: Settings, email: str, label: str, days: int) -> None:
     """Make an API token for EMAIL and print it; it is stored only as a hash, so it cannot be shown again."""
     with _refusals(), connect(settings) as conn:
-        value = users.create_token(conn, email, label)
+        value = users.create_token(conn, email, label, days)
     click.echo(value)
     click.echo("Send it as `Authorization: Bearer <token>`. It is shown only this once.", err=True)
 
@@ -80,9 +82,39 @@ def list_cmd(settings: Settings) -> None:
     for a in accounts:
         state = "active" if a.active else "disabled"
         click.echo(f"{a.email}\t{a.role}\t{state}\t{a.live_tokens} live token(s)\t{a.display_name}")
+    _echo_tokens(tokens)
+
+
+def _echo_tokens(tokens: list[users.Token]) -> None:
     for t in tokens:
-        state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "live"
-        click.echo(f"token {t.id}\t{t.email}\t{state}\t{t.label}")
+        if t.revoked_at:
+            state = f"revoked {t.revoked_at:%Y-%m-%d}"
+        elif t.expires_at <= datetime.now(UTC):
+            state = f"expired {t.expires_at:%Y-%m-%d}"
+        else:
+            state = f"live, expires {t.expires_at:%Y-%m-%d}"
+        used = f"last used {t.last_used_at:%Y-%m-%d}" if t.last_used_at else "never used"
+        click.echo(f"token {t.id}\t{t.email}\t{state}\t{used}\t{t.label}")
+
+
+@user.command("tokens")
+@click.pass_obj
+def tokens_cmd(settings: Settings) -> None:
+    """List API tokens: whose, when they expire or were revoked, when last used (their values are never kept)."""
+    with connect(settings) as conn:
+        _echo_tokens(users.list_tokens(conn))
+
+
+@user.command("password")
+@click.argument("email")
+@click.pass_obj
+def password(settings: Settings, email: str) -> None:
+    """Set a new password for EMAIL (read from standard input); the account's open sessions end."""
+    with _refusals():
+        new = _read_password()
+        with connect(settings) as conn:
+            account = users.set_password(conn, email, new)
+    click.echo(f"{account.email} has a new password; their open sessions are ended")
 
 
 def _set_active(settings: Settings, email: str, active: bool) -> None:

@@ -46,9 +46,11 @@ class User:
     role: str
     display_name: str
     active: bool
+    session_generation: int = 1   # a session made in an older generation no longer works (migration 0021)
 
 
-_COLUMNS = sql.SQL("u.id, u.email, u.role, u.display_name, u.active")
+_COLUMNS = sql.SQL("u.id, u.email, u.role, u.display_name, u.active, u.session_generation")
+TOKEN_DAYS = 365
 
 
 def normalise_email(raw: str) -> str:
@@ -134,22 +136,27 @@ def get_user(conn: psycopg.Connection, user_id: int) -> User | None:
     return User(**row) if row else None
 
 
-def create_token(conn: psycopg.Connection, email: str, label: str = "") -> str:
-    """A new API token for an active account; only its hash is kept, so this is the one chance to see it."""
+def create_token(conn: psycopg.Connection, email: str, label: str = "", days: int = TOKEN_DAYS) -> str:
+    """A new API token for an active account, live for `days`; only its hash is kept, so this is the one chance to
+    see it."""
+    if not 1 <= days <= 3650:
+        raise InvalidParameter("days", "a token lives from 1 to 3650 days")
     token = secrets.token_urlsafe(32)
     with conn.transaction(), conn.cursor(row_factory=tuple_row) as cur:
         row = cur.execute("""
-            INSERT INTO api_tokens (user_id, token_hash, label)
-            SELECT u.id, %s, %s FROM users u WHERE lower(u.email) = lower(%s) AND u.active
+            INSERT INTO api_tokens (user_id, token_hash, label, expires_at)
+            SELECT u.id, %s, %s, now() + make_interval(days => %s) FROM users u
+             WHERE lower(u.email) = lower(%s) AND u.active
             RETURNING id
-        """, (hash_token(token), label.strip(), str(email).strip())).fetchone()
+        """, (hash_token(token), label.strip(), days, str(email).strip())).fetchone()
     if row is None:
         raise NotFound(f"there is no active account for {email}")
     return token
 
 
 def user_for_token(conn: psycopg.Connection, token: str) -> User | None:
-    """The active user a live (not revoked) API token belongs to, or None; notes when the token was used."""
+    """The active user a live (not revoked, not expired) API token belongs to, or None; notes when the token was
+    used."""
     if not token or len(token) > 200:
         return None
     with conn.cursor(row_factory=dict_row) as cur:
@@ -157,7 +164,7 @@ def user_for_token(conn: psycopg.Connection, token: str) -> User | None:
             SELECT {}, t.id AS token_id,
                    t.last_used_at IS NULL OR t.last_used_at < now() - make_interval(secs => %s) AS stale
               FROM api_tokens t JOIN users u ON u.id = t.user_id
-             WHERE t.token_hash = %s AND t.revoked_at IS NULL AND u.active
+             WHERE t.token_hash = %s AND t.revoked_at IS NULL AND t.expires_at > now() AND u.active
         """).format(_COLUMNS), (TOKEN_TOUCH_SECONDS, hash_token(token))).fetchone()
         if row is None:
             return None
@@ -188,6 +195,7 @@ class Token:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime
 
 
 def _actor(by: Staff | None) -> str:
@@ -198,7 +206,8 @@ def list_users(conn: psycopg.Connection) -> list[Account]:
     with conn.cursor(row_factory=dict_row) as cur:
         return [Account(**r) for r in cur.execute("""
             SELECT u.id, u.email, u.role, u.display_name, u.active, u.last_login_at,
-                   (SELECT count(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL)::int
+                   (SELECT count(*) FROM api_tokens t
+                     WHERE t.user_id = u.id AND t.revoked_at IS NULL AND t.expires_at > now())::int
                        AS live_tokens
               FROM users u ORDER BY u.active DESC, lower(u.email)""")]
 
@@ -207,7 +216,7 @@ def list_tokens(conn: psycopg.Connection) -> list[Token]:
     """Every token ever made, live ones first; their values were shown once and are not kept."""
     with conn.cursor(row_factory=dict_row) as cur:
         return [Token(**r) for r in cur.execute("""
-            SELECT t.id, u.email, t.label, t.created_at, t.last_used_at, t.revoked_at
+            SELECT t.id, u.email, t.label, t.created_at, t.last_used_at, t.revoked_at, t.expires_at
               FROM api_tokens t JOIN users u ON u.id = t.user_id
              ORDER BY t.revoked_at IS NOT NULL, t.created_at DESC, t.id DESC""")]
 
@@ -222,8 +231,8 @@ def set_active(conn: psycopg.Connection, email: str, active: bool, by: Staff | N
             raise NotFound(f"there is no account for {email}")
         if by is not None and row["id"] == by.id and not active:
             raise InvalidParameter("email", "you cannot disable your own account: ask another admin")
-        cur.execute("UPDATE users SET active = %s, updated_at = now(), version = version + 1 WHERE id = %s",
-                    (active, row["id"]))
+        cur.execute("UPDATE users SET active = %s, updated_at = now(), version = version + 1, "
+                    "session_generation = session_generation + 1 WHERE id = %s", (active, row["id"]))
         audit.write(cur, actor=_actor(by), action="enable" if active else "disable", entity="users",
                     entity_id=row["id"], before={"active": row["active"]}, after={"active": active},
                     user_id=by.id if by is not None else None)
@@ -236,10 +245,36 @@ def revoke_token(conn: psycopg.Connection, token_id: int, by: Staff | None = Non
         row = cur.execute("""
             UPDATE api_tokens t SET revoked_at = coalesce(t.revoked_at, now()) FROM users u
              WHERE t.id = %s AND u.id = t.user_id
-            RETURNING t.id, u.email, t.label, t.created_at, t.last_used_at, t.revoked_at""", (token_id,)).fetchone()
+            RETURNING t.id, u.email, t.label, t.created_at, t.last_used_at, t.revoked_at, t.expires_at
+        """, (token_id,)).fetchone()
         if row is None:
             raise NotFound(f"there is no API token {token_id}")
         audit.write(cur, actor=_actor(by), action="revoke", entity="api_tokens", entity_id=token_id,
                     reason=f"token of {row['email']}" + (f" ({row['label']})" if row["label"] else ""),
                     user_id=by.id if by is not None else None)
     return Token(**row)
+
+
+def end_sessions(conn: psycopg.Connection, user_id: int) -> int:
+    """Every open session of this account stops working (sign-out ends them all: a session is a signed cookie, and
+    a copy of it cannot be told from the original). The new generation, for a session made now."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        row = cur.execute("UPDATE users SET session_generation = session_generation + 1 WHERE id = %s "
+                          "RETURNING session_generation", (user_id,)).fetchone()
+    return row[0] if row else 0
+
+
+def set_password(conn: psycopg.Connection, email: str, password: str, by: Staff | None = None) -> User:
+    """A new password for an account; its open sessions end (its API tokens stay: revoke those on their own)."""
+    check_password(password)
+    with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(sql.SQL("""
+            UPDATE users u SET password_hash = %s, session_generation = u.session_generation + 1,
+                               updated_at = now(), version = u.version + 1
+             WHERE lower(u.email) = lower(%s) RETURNING {}""").format(_COLUMNS),
+                          (_hasher.hash(password), str(email).strip())).fetchone()
+        if row is None:
+            raise NotFound(f"there is no account for {email}")
+        audit.write(cur, actor=_actor(by), action="password", entity="users", entity_id=row["id"],
+                    user_id=by.id if by is not None else None)
+    return User(**row)

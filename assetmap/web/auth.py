@@ -1,7 +1,13 @@
 """Staff sign-in: session cookies for pages, Bearer tokens for the JSON API, and role checks for both.
 
-The JSON API is exempt from CSRF checks. That is only safe because `api_staff_required` ignores the session cookie
-(which a browser sends by itself) and accepts nothing but an `Authorization: Bearer` token (which it never does).
+The JSON API is exempt from CSRF checks. That is only safe because the API ignores the session cookie (which a
+browser sends by itself) and accepts nothing but an `Authorization: Bearer` token (which it never does): the user
+loaders below give a session user only outside /api/, and a Bearer user only inside it (a token is for programs,
+not for staff pages).
+
+A session names the account's session generation when it was made; sign-out, a new password and disabling the
+account move it on, so a copied session cookie stops working too (`users.end_sessions`). Sign-in attempts are
+limited per account and address with growing delays (`model/sign_in.py`), never for a whole office at once.
 
 Cookies: `assetmap.web.security` makes the session cookie Secure over HTTPS (or as the `secure_cookies` setting
 says); here we make sure of HttpOnly and SameSite=Lax. A staff session lapses after `SESSION_HOURS` without a
@@ -30,7 +36,7 @@ from flask import (
 )
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from .. import ratelimit
+from ..model import sign_in as attempts
 from ..model import users
 from .db import get_conn
 from .security import client_key
@@ -39,8 +45,6 @@ bp = Blueprint("auth", __name__, template_folder="templates")
 
 MODERATORS = ("planner", "admin")
 SESSION_HOURS = 12
-# Every sign-in attempt from one address counts; enough for an office behind one NAT, too few to guess passwords.
-SIGN_IN_RATE = ratelimit.Rule(30, 900)
 WRONG = "The email or password is wrong."
 
 
@@ -77,16 +81,36 @@ def init_app(app: Flask) -> None:
 
     @manager.user_loader
     def _load(user_id: str):
+        if _in_api():
+            return None
         try:
             user = users.get_user(get_conn(), int(user_id))
         except ValueError:
             return None
-        # A deactivated account loses its open sessions at their next request.
-        return StaffUser.of(user) if user is not None and user.active else None
+        # A deactivated account, or a session from before a sign-out or a new password, ends here.
+        if user is None or not user.active or session.get("generation") != user.session_generation:
+            return None
+        return StaffUser.of(user)
 
     @manager.request_loader
     def _load_from_header(req):
-        return _bearer_user()
+        return _bearer_user() if _in_api() or _takes_bearer() else None
+
+
+def _in_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def bearer_allowed(view):
+    """A page outside /api/ that scripts may fetch with a Bearer token too (GET-only downloads such as a
+    workshop's report pack); every other page takes the session alone."""
+    view.bearer_allowed = True
+    return view
+
+
+def _takes_bearer() -> bool:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return request.method in ("GET", "HEAD") and getattr(view, "bearer_allowed", False)
 
 
 def _bearer_token() -> str | None:
@@ -204,20 +228,22 @@ def sign_in():
 
     email = request.form.get("email", "").strip()[:320]
     password = request.form.get("password", "")
-    try:
-        ratelimit.hit(get_conn(), f"sign-in:{client_key()}", SIGN_IN_RATE)
-    except ratelimit.RateLimited as exc:
-        minutes = max(1, round(exc.retry_after / 60))
-        error = (f"Too many attempts to sign in from your connection. "
-                 f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.")
+    conn = get_conn()
+    wait = attempts.wait(conn, email, client_key()) if email else 0
+    if wait:
+        error = f"Too many attempts to sign in to this account from your connection. Try again in {_wait(wait)}."
         return render_template("sign_in.html", email=email, error=error, next=target), 429, \
-            {"Retry-After": str(exc.retry_after)}
-    user = users.authenticate(get_conn(), email, password) if email and password else None
+            {"Retry-After": str(wait)}
+    user = users.authenticate(conn, email, password) if email and password else None
     if user is None:
+        if email:
+            attempts.failed(conn, email, client_key())
         return render_template("sign_in.html", email=email, error=WRONG, next=target), 400
+    attempts.succeeded(conn, user.id, email, client_key())
     # A new session: nothing from before signing in (flashes, CSRF token, a planted cookie) carries over.
     session.clear()
     session.permanent = True
+    session["generation"] = user.session_generation
     staff = StaffUser.of(user)
     login_user(staff)
     return redirect(target or _home_for(staff))
@@ -225,11 +251,20 @@ def sign_in():
 
 @bp.post("/sign-out")
 def sign_out():
-    """End the session (a POST, so another site cannot sign people out with a link)."""
+    """End the session, and every copy of it (a POST, so another site cannot sign people out with a link)."""
+    if current_user.is_authenticated:
+        users.end_sessions(get_conn(), current_user.id)
     logout_user()
     session.clear()
     flash("You are signed out.", "success")
     return redirect(url_for("auth.sign_in"))
+
+
+def _wait(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = round(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 @bp.after_request

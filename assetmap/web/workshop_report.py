@@ -22,6 +22,7 @@ from flask_login import current_user
 from ..errors import AssetMapError
 from ..workshops import exports, report, report_maps, report_pdf, sessions
 from . import workshop_live as live
+from .auth import bearer_allowed
 from .db import get_conn
 from .security import private
 
@@ -71,6 +72,7 @@ def _file(body: str | bytes, mimetype: str, filename: str, *, inline: bool = Fal
 
 
 @bp.get("/workshops/<code>/report")
+@bearer_allowed
 def page(code: str):
     """The report as a page, with its map inline: printed from the browser, it is the report pack."""
     workshop = sessions.by_code(get_conn(), code)
@@ -88,6 +90,7 @@ def page(code: str):
 
 
 @bp.get("/workshops/<code>/report.pdf")
+@bearer_allowed
 def pdf(code: str):
     workshop = _workshop(code)
     return _file(report_pdf.build(_build(workshop)), "application/pdf", f"workshop-{workshop.code}-report.pdf",
@@ -95,6 +98,7 @@ def pdf(code: str):
 
 
 @bp.get("/workshops/<code>/notes.geojson")
+@bearer_allowed
 def notes_geojson(code: str):
     workshop = _workshop(code)
     body = json.dumps(exports.geojson(get_conn(), workshop), ensure_ascii=False, separators=(",", ":"))
@@ -102,6 +106,7 @@ def notes_geojson(code: str):
 
 
 @bp.get("/workshops/<code>/notes.csv")
+@bearer_allowed
 def notes_csv(code: str):
     workshop = _workshop(code)
     response = _file(exports.csv_text(get_conn(), workshop), "text/csv", f"workshop-{workshop.code}-notes.csv")
