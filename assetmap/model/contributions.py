@@ -222,6 +222,8 @@ def apply(cur: psycopg.Cursor, asset_id: int, sub: AssetSubmission, *, status: s
     """, _asset_values(sub) | {"status": status, "id": asset_id, "moderated": moderated_by is not None,
                                "by": moderated_by})
     _sync_offers(cur, asset_id, sub.offers)
+    if moderated_by is not None:   # approved here: later small moves are measured from this point
+        cur.execute("DELETE FROM asset_approved_points WHERE asset_id = %s", (asset_id,))
 
 
 def update_by_token(conn: psycopg.Connection, token: str, sub: AssetSubmission, expected_version: int,
@@ -241,8 +243,12 @@ def update_by_token(conn: psycopg.Connection, token: str, sub: AssetSubmission, 
         if row["status"] == "archived":
             raise Conflict("This entry has been withdrawn and can no longer be edited.")
         asset_id, current = row["id"], _editable(cur, row["id"])
-        moved_m = cur.execute("SELECT ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography)"
-                              " AS m FROM assets WHERE id = %s", (sub.lon, sub.lat, asset_id)).fetchone()["m"]
+        # From where it was last approved, not from the last small move: small moves must not add up unseen.
+        moved_m = cur.execute("""
+            SELECT ST_Distance(coalesce(p.geom, a.geom)::geography,
+                               ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography) AS m
+              FROM assets a LEFT JOIN asset_approved_points p ON p.asset_id = a.id WHERE a.id = %s""",
+                              (sub.lon, sub.lat, asset_id)).fetchone()["m"]
         material = is_material_change(current.submission, sub, moved_m)
         before = snapshot(cur, asset_id)
         if row["status"] == "published" and material:
@@ -253,6 +259,9 @@ def update_by_token(conn: psycopg.Connection, token: str, sub: AssetSubmission, 
             if not (waiting and current.proposed == sub):    # the same change sent again changes nothing
                 drafts.save(cur, asset_id, sub, published, after["version"], actor=actor)
         else:
+            if row["status"] == "published":
+                cur.execute("INSERT INTO asset_approved_points (asset_id, geom) SELECT id, geom FROM assets "
+                            "WHERE id = %s ON CONFLICT (asset_id) DO NOTHING", (asset_id,))
             apply(cur, asset_id, sub, status="pending" if material and row["status"] == "rejected" else None)
             record(cur, actor=actor, action="update", asset_id=asset_id, before=before)
             # Saved with nothing for a planner to look at: a change that waited (or was turned down) is over.

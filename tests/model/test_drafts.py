@@ -308,3 +308,20 @@ def test_a_pending_entry_published_before_shows_what_changed_since(conn, planner
     assert not item.is_change
     assert [(c.field, c.before, c.after) for c in item.changes] == [
         ("Name", "Mill Lane Hall", "Mill Lane Hall (reopened)")]
+
+
+def test_small_moves_are_measured_from_the_approved_point_so_they_cannot_add_up(conn, planner):
+    made = published(conn, planner)
+    step = 20 * M_LAT                      # each under MOVE_IS_MATERIAL_M (25 m)
+    first = edit(conn, made, lat=LAT + step)
+    assert first.draft is None and first.submission.lat == pytest.approx(LAT + step)   # a nudge applies at once
+    for n in range(2, 41):                 # forty such edits walked an entry 800 m without review
+        edit(conn, made, lat=LAT + n * step)
+    shown = find_by_token(conn, made.edit_token)
+    assert shown.submission.lat == pytest.approx(LAT + step)           # the public point stayed near the approved one
+    assert shown.draft.status == "pending" and shown.proposed.lat == pytest.approx(LAT + 40 * step)
+    assert [i.name for i in queue.queue(conn)] == ["Mill Lane Hall"]
+    moderation.moderate(conn, [made.id], "approve", None, planner)
+    # Approved: the next small move is measured from the new point, and applies at once.
+    nudged = edit(conn, made, lat=LAT + 41 * step)
+    assert nudged.draft is None and nudged.submission.lat == pytest.approx(LAT + 41 * step)
