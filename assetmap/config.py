@@ -75,6 +75,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds between requests to an online geocoder (Nominatim's public servers allow one a second).", float),
     Setting("max_upload_mb", "ASSETMAP_MAX_UPLOAD_MB", 200, "Largest file a planner may upload to import, in MB.",
             int),
+    Setting("max_body_kb", "ASSETMAP_MAX_BODY_KB", 256,
+            "Largest request body from anyone not signed in as staff (forms, API writes, workshop notes), in KB; "
+            "larger ones get 413 before they are read.", int),
     Setting("secure_cookies", "ASSETMAP_SECURE_COOKIES", None,
             "Mark cookies Secure (HTTPS only): `1` or `0`. Default: on when the app is served over HTTPS.",
             lambda v: v.strip().lower() in ("1", "true", "yes", "on")),
@@ -136,6 +139,7 @@ class Settings:
     geocoder_user_agent: str = "AssetMap"
     geocoder_min_delay: float = 1.0
     max_upload_mb: int = 200
+    max_body_kb: int = 256
     secure_cookies: bool | None = None
     pooling_weights: str = "population=0.4,client_groups=0.2,shares=0.2,spend=0.2"
     sharing_max_distance_m: float = 3000.0
@@ -237,6 +241,7 @@ def check(settings: Settings) -> list[str]:
     number("map_tiles_above", int, 0)
     number("trusted_proxies", int, 0)
     number("max_upload_mb", int, 1)
+    number("max_body_kb", int, 1)
     number("geocoder_min_delay", float, 0)
     number("sharing_max_distance_m", float, 1, 100_000)
     number("min_count", int, 1)

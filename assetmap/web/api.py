@@ -150,9 +150,10 @@ def _feature_to_fields(body: dict) -> dict:
 def create_asset():
     """A new asset (pending moderation) from a GeoJSON Feature; 201 with its id and a private edit token."""
     conn = get_conn()
+    # Counted before it is checked: a client sending one invalid body after another is limited as well.
+    ratelimit.hit(conn, f"submit:{client_key()}", ratelimit.Rule.parse(current_app.config["ASSETMAP"].submit_rate))
     fields = _feature_to_fields(_json_body())
     sub = submission.validate(conn, fields, reject_unknown=True)
-    ratelimit.hit(conn, f"submit:{client_key()}", ratelimit.Rule.parse(current_app.config["ASSETMAP"].submit_rate))
     created = contributions.create_asset(conn, sub, actor="api")
     response = jsonify({"id": str(created.public_id), "status": created.status, "edit_token": created.edit_token})
     response.status_code = 201

@@ -234,12 +234,12 @@ def create_asset():
         return redirect(url_for(".submitted"), 303)
     if "add_offer" in request.form:
         return _with_another_offer(conn, state)
+    _rate_limit(conn)   # before the checks: invalid submissions count too
     _locate_by_postcode(conn, state)
     try:
         sub = submission.validate(conn, state.data())
     except ValidationFailed as exc:
         return _render_form(conn, state, status=422, errors=field_errors(exc.errors, state.used_rows()))
-    _rate_limit(conn)
     created = contributions.create_asset(conn, sub)
     # The link travels in the signed session cookie, not the address: it must not land in history or logs.
     session[SUBMITTED] = {"name": sub.name, "token": created.edit_token}
@@ -281,12 +281,12 @@ def save(token: str):
     context = {"editable": editable, "token": token, "version": version}
     if "add_offer" in request.form:
         return _with_another_offer(conn, state, **context)
+    _rate_limit(conn)
     _locate_by_postcode(conn, state)
     try:
         sub = submission.validate(conn, state.data())
     except ValidationFailed as exc:
         return _render_form(conn, state, status=422, errors=field_errors(exc.errors, state.used_rows()), **context)
-    _rate_limit(conn)
     try:
         updated = contributions.update_by_token(conn, token, sub, version)
     except contributions.Conflict as exc:

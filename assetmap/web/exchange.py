@@ -93,13 +93,14 @@ def request_form(offer_id: int):
     if http_request.method == "GET":
         return render_request_form(offer, {"wanted_when": _when_words(offer, http_request.args.get("when"))})
     values = {k: http_request.form.get(k, "") for k in REQUEST_FIELDS}
+    settings = current_app.config["ASSETMAP"]
+    conn = get_conn()
+    # Counted before it is checked: invalid requests count too.
+    ratelimit.hit(conn, f"request:{client_key()}", ratelimit.Rule.parse(settings.request_rate))
     try:
         req = parse_request(http_request.form)
     except ValidationFailed as exc:
         return render_request_form(offer, values, readable(exc.errors), status=422)
-    settings = current_app.config["ASSETMAP"]
-    conn = get_conn()
-    ratelimit.hit(conn, f"request:{client_key()}", ratelimit.Rule.parse(settings.request_rate))
     sent = requests_model.create(conn, offer_id, req, settings, actor="requester")
     # The link travels in the signed session, not the address: it must not land in history or logs.
     session[SENT] = {"token": sent.requester_token, "asset": offer.asset_name, "mailed": sent.mailed_holder}

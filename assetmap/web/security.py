@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -43,6 +44,16 @@ def init_app(app: Flask, exempt_blueprints=()) -> None:
     app.session_interface = _HttpsAwareSessions()
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       WTF_CSRF_TIME_LIMIT=None)   # a slow resident on a phone must not lose the form
+
+    @app.before_request
+    def _body_limit():
+        """Anyone may post to the public forms and API, so their bodies are small: one 105 MB JSON body held a
+        worker for 12 s and grew it by 600 MB. Only signed-in staff (who upload files to import) get the upload
+        limit. Registered before CSRFProtect's hook, which reads the form: the limit must be set first.
+        Checked on the declared length before anything is read; werkzeug also stops a longer stream."""
+        if not (current_user.is_authenticated and not current_user.via_token):
+            request.max_content_length = settings.max_body_kb * 1024
+
     csrf.init_app(app)
     for bp in exempt_blueprints:
         csrf.exempt(bp)   # the JSON API authenticates staff by Bearer token only, never by cookie
