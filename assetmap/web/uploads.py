@@ -12,14 +12,13 @@ import re
 import secrets
 import shutil
 import time
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from flask import current_app
 from werkzeug.utils import secure_filename
 
-from ..errors import InvalidParameter
+from ..ingest import archives
 from ..ingest.report import ImportReport
 
 KEPT_SECONDS = 24 * 3600
@@ -60,12 +59,8 @@ def save(upload, target: Path) -> Path:
     if path.suffix.lower() != ".zip":
         return path
     unpacked = target / (path.stem + "_files")
-    with zipfile.ZipFile(path) as zf:
-        for member in zf.infolist():
-            inside = (unpacked / member.filename).resolve()
-            if not inside.is_relative_to(unpacked.resolve()):   # a "../" member must not escape the folder
-                raise InvalidParameter("file", "the zip file holds a path outside itself")
-        zf.extractall(unpacked)
+    # A zip may unpack to ten times what may be uploaded: real data compresses far less, a zip bomb far more.
+    archives.extract(path, unpacked, max_bytes=current_app.config["ASSETMAP"].max_upload_mb * 10 << 20)
     shapefiles = sorted(unpacked.rglob("*.shp"))
     if shapefiles:
         return shapefiles[0]
