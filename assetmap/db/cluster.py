@@ -173,7 +173,19 @@ class LocalCluster:
         # After a crash the pid may have been reused by an unrelated process: check it is a postgres.
         if not cmdline or not cmdline[0].endswith(b"postgres"):
             return None
+        with contextlib.suppress(OSError, IndexError):
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                return None   # killed, not yet reaped
         return pid
+
+    def _wait_gone(self, state: ClusterState, seconds: float = 10) -> bool:
+        """True once no postmaster runs on the data folder (within `seconds`)."""
+        deadline = time.monotonic() + seconds
+        while self._live_postmaster_pid(state) is not None:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.2)
+        return True
 
     # -- up / down ---------------------------------------------------------------------------------------------
 
@@ -183,7 +195,15 @@ class LocalCluster:
             state = self.state() or self._create(log)
             if self._live_postmaster_pid(state) is None:
                 self._start(state, log)
-            self._ensure_postgis(state, log)
+            try:
+                self._ensure_postgis(state, log)
+            except psycopg.OperationalError:
+                # A postmaster killed a moment ago can still look alive (the kill not yet delivered, or its pid
+                # not yet reaped): wait for it to be gone, then start it, once.
+                if not self._wait_gone(state):
+                    raise
+                self._start(state, log)
+                self._ensure_postgis(state, log)
             self._ensure_database(state)
             return state
 
@@ -299,6 +319,13 @@ class LocalCluster:
     # -- starting ----------------------------------------------------------------------------------------------
 
     def _start(self, state: ClusterState, log) -> None:
+        pidfile = Path(state.pgdata) / "postmaster.pid"
+        if os.path.lexists(pidfile):
+            # Our own server died a moment ago (kill -9): its children hold the port until they notice. Wait for
+            # them rather than move to another port.
+            deadline = time.monotonic() + 10
+            while not port_is_free(state.port) and time.monotonic() < deadline:
+                time.sleep(0.2)
         if not port_is_free(state.port):
             new = next_free_port(self.preferred_port)
             log(f"port {state.port} is taken by another program; the local cluster moves to port {new}")
@@ -312,7 +339,6 @@ class LocalCluster:
             pw = pwd.getpwnam(state.os_user)
             os.chown(sock, pw.pw_uid, pw.pw_gid)
             os.chmod(sock, 0o700)
-        pidfile = Path(state.pgdata) / "postmaster.pid"
         if os.path.lexists(pidfile):
             # The postmaster died without cleaning up (kill -9, power cut). Its pid may now belong to another
             # process, which would make PostgreSQL refuse to start; we already know it is not a live postgres.
@@ -325,8 +351,10 @@ class LocalCluster:
                 log(f"local cluster running on 127.0.0.1:{state.port} ({state.pgdata})")
                 return
             tail = _tail(state.log_file)
-            # Backends of a killed postmaster keep its shared memory until they notice and exit: wait for them.
-            if "pre-existing shared memory block" in tail and time.monotonic() < deadline:
+            # Backends of a killed postmaster keep its shared memory (and its socket's lock file) until they notice
+            # and exit: wait for them.
+            dying = "pre-existing shared memory block" in tail or ("lock file" in tail and "already exists" in tail)
+            if dying and time.monotonic() < deadline:
                 time.sleep(0.5)
                 continue
             raise ClusterError(f"the local cluster did not start:\n{res.stderr or res.stdout}\n{tail}")

@@ -176,3 +176,13 @@ def test_cli_status_and_url(cluster):
     cluster.down(log=lambda m: None)
     out = subprocess.run([*assetmap, "db", "status"], env=env, capture_output=True, text=True)
     assert out.returncode == 1 and "stopped" in out.stdout
+
+
+def test_up_straight_after_the_postmaster_is_killed(cluster):
+    """No waiting for the dead postmaster to be gone: its socket lock and shared memory are still about."""
+    state = cluster.up(log=lambda m: None)
+    os.kill(cluster.status().pid, signal.SIGKILL)
+    again = cluster.up(log=lambda m: None)
+    with connect(again) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    assert again.port == state.port   # the dying server's port is its own, not another program's
