@@ -16,6 +16,7 @@ from ..validate import parse_bbox, parse_codes, parse_int
 from . import capacity
 from .auth import api_staff_required
 from .db import get_conn
+from .idempotency import idempotent
 from .security import client_key
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -147,6 +148,7 @@ def _feature_to_fields(body: dict) -> dict:
 
 
 @bp.post("/assets")
+@idempotent
 def create_asset():
     """A new asset (pending moderation) from a GeoJSON Feature; 201 with its id and a private edit token."""
     conn = get_conn()

@@ -18,6 +18,7 @@ from ..workshops import notes, participants, sessions, setup
 from . import workshop_live as live
 from .auth import api_staff_required
 from .db import get_conn
+from .idempotency import idempotent
 from .security import client_key
 
 bp = Blueprint("workshop_api", __name__, url_prefix="/api/v1/workshops")
@@ -90,6 +91,7 @@ def state(code: str):
 
 
 @bp.post("/<code>/participants")
+@idempotent
 def join(code: str):
     """{"name", "organisation"} → 201 {"participant_token", "participant_id"}; refused once locked or closed."""
     workshop = _workshop(code)
@@ -148,6 +150,7 @@ def _json(data) -> str:
 
 
 @bp.post("/<code>/notes")
+@idempotent
 def add_note(code: str):
     workshop = _workshop(code)
     who = _me(workshop)
@@ -176,6 +179,7 @@ def withdraw_note(code: str, note_id: int):
 
 
 @bp.post("/<code>/notes/<int:note_id>/votes")
+@idempotent
 def vote(code: str, note_id: int):
     """Spend one dot on the note → {"votes", "mine", "votes_left"}; 409 once every dot is spent."""
     workshop = _workshop(code)
@@ -191,6 +195,7 @@ def unvote(code: str, note_id: int):
 
 
 @bp.post("/<code>/notes/<int:note_id>/comments")
+@idempotent
 def add_comment(code: str, note_id: int):
     workshop = _workshop(code)
     who = _me(workshop)
