@@ -7,9 +7,12 @@ Actors are 'user:<email>' for staff, 'resident' or 'api' for contributions, 'imp
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime
 from typing import Any, Protocol
 
 import psycopg
+from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 
@@ -32,3 +35,13 @@ def write(conn: psycopg.Connection | psycopg.Cursor, *, actor: str, action: str,
     """, {"user_id": user_id, "actor": actor, "action": action, "entity": entity, "entity_id": entity_id,
           "before": None if before is None else Jsonb(before), "after": None if after is None else Jsonb(after),
           "reason": reason})
+
+
+def rows(conn: psycopg.Connection, start: datetime, end: datetime) -> Iterator[dict]:
+    """The log from `start` (inclusive) to `end` (exclusive), oldest first, streamed (a year of it is large)."""
+    with conn.transaction(), conn.cursor(name="audit_export", row_factory=dict_row) as cur:
+        cur.itersize = 5000
+        cur.execute("""
+            SELECT id, at, user_id, actor, action, entity, entity_id, before, after, reason
+              FROM audit_log WHERE at >= %s AND at < %s ORDER BY at, id""", (start, end))
+        yield from cur

@@ -30,6 +30,7 @@ from . import (
     planner,
     planner_analysis,
     planner_data,
+    planner_history,
     planner_needs,
     planner_requests,
     planner_upload,
@@ -66,7 +67,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app, url)
 
     for module in (public, capacity, exchange, contribute, auth, planner, planner_analysis, planner_data,
-                   planner_upload, planner_requests, planner_needs, admin, admin_mail, api, analysis_api, health,
+                   planner_upload, planner_requests, planner_needs, planner_history, admin, admin_mail, api,
+                   analysis_api, health,
                    vendor, freshness, workshops, workshop_api, workshop_layers, workshop_report, tiles):
         app.register_blueprint(module.bp)
     auth.init_app(app)

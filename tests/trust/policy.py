@@ -63,6 +63,7 @@ POLICY = {
     "planner_jobs.index": MODERATORS, "planner_jobs.show": MODERATORS, "planner_jobs.status": MODERATORS,
     "planner_jobs.rejects": MODERATORS,
     "freshness.staleness": MODERATORS, "freshness.staleness_csv": MODERATORS,
+    "planner_history.page": MODERATORS, "planner_history.revert": MODERATORS,
     # -- admins' pages
     "admin.users": ADMINS, "admin.add_user": ADMINS, "admin.set_active": ADMINS, "admin.create_token": ADMINS,
     "admin.revoke_token": ADMINS, "admin_mail.page": ADMINS, "admin_mail.retry": ADMINS,
