@@ -13,8 +13,9 @@ How HSDS maps to our services (each rule is tested):
 - schedules → OSM opening_hours ("TH,FR" + 10:00:00–18:00:00 → "Th,Fr 10:00-18:00"); a schedule we cannot express
   faithfully (monthly rules, BYMONTHDAY, no times) is dropped with a note; the row is kept.
 - service areas → catchment when an extent is a GeoJSON or WKT polygon; else no catchment (with a note).
-- A location with impossible coordinates rejects the whole service, saying which location and which numbers; so do
-  a missing name, a missing organisation and a status of inactive or defunct.
+- A bad child never sinks its parent: a location with impossible or unreadable coordinates is dropped, saying which
+  location and which numbers (in the report's notes, "dropped: …"), and the service is kept with its other sites.
+  A missing name, a missing organisation and a status of inactive or defunct reject the service.
 """
 
 from __future__ import annotations
@@ -51,17 +52,18 @@ def service_row(service: dict, report: ImportReport) -> dict:
     if status in CLOSED_STATUSES:
         problems.append(f"service status is '{status}'")
 
+    if problems:
+        raise _Reject("; ".join(problems))
     sites = []
     for sal in service.get("service_at_locations") or []:
         try:
             site = _site(sal, service, name, report)
         except _Reject as exc:
-            problems.append(str(exc))
+            report.notes.append(f"dropped: {name} (service {sid or 'without an id'}): {exc}; the service is kept "
+                                "without it")
             continue
         if site:
             sites.append(site)
-    if problems:
-        raise _Reject("; ".join(problems))
 
     terms = _terms(service)
     return {

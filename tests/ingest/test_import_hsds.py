@@ -197,15 +197,19 @@ def test_location_without_coordinates_is_left_for_the_geocoder(tmp_path):
     ({"lat": "north", "lon": 1}, "location 'Kentish Town Hub' has unreadable coordinates (lat north, long 1)"),
     ({"lat": 51.5, "lon": None}, "location 'Kentish Town Hub' has unreadable coordinates (lat 51.5, long None)"),
 ])
-def test_impossible_coordinates_reject_the_service(tmp_path, change, reason):
+def test_a_location_with_impossible_coordinates_is_dropped_and_its_service_kept(tmp_path, change, reason):
     svc = service()
+    good = json.loads(json.dumps(svc["service_at_locations"][0]))
+    good["location"]["name"] = "Gospel Oak Library"
+    svc["service_at_locations"].append(good)
     loc = svc["service_at_locations"][0]["location"]
     loc["latitude"], loc["longitude"] = change["lat"], change["lon"]
     rows, report = read_hsds(write_json(tmp_path, "s.json", svc))
-    assert rows == []
-    [rejected] = report.rejected
-    assert rejected.row_number == 1 and rejected.reason == reason
-    assert rejected.row["id"] == "svc-1" and "Kentish Town Hub" in rejected.row["locations"]
+    assert report.rejected == []
+    [(_, row)] = rows
+    assert row["source_ref"] == "svc-1" and [s["name"] for s in row["sites"]] == ["Gospel Oak Library"]
+    assert [n for n in report.notes if n.startswith("dropped:")] == [
+        f"dropped: {row['name']} (service svc-1): {reason}; the service is kept without it"]
 
 
 @pytest.mark.parametrize("overrides, reason", [
@@ -220,11 +224,10 @@ def test_other_reject_reasons(tmp_path, overrides, reason):
 
 
 def test_every_reason_is_given_at_once(tmp_path):
-    svc = service(name="", status="defunct")
-    svc["service_at_locations"][0]["location"].update(latitude=123.4, longitude=567.8)
+    svc = service(name="", status="defunct", organization=None)
     _, report = read_hsds(write_json(tmp_path, "s.json", svc))
-    assert report.rejected[0].reason == ("service has no name; service status is 'defunct'; location "
-                                         "'Kentish Town Hub' has impossible coordinates (lat 123.4, long 567.8)")
+    assert report.rejected[0].reason == ("service has no name; service has no organisation (needed as its "
+                                         "agency); service status is 'defunct'")
 
 
 # -- the API's shapes ----------------------------------------------------------------------------------------------
@@ -296,16 +299,17 @@ def make_package(folder: Path, lat: float = 51.55, lon: float = -0.14) -> Path:
 def test_csv_package_joins_its_tables(tmp_path):
     rows, report = read_hsds(make_package(tmp_path / "pkg"))
     assert report.source == "hsds:pkg" and report.read == 2
-    [(number, row)] = rows
+    [(number, row), (second, nowhere)] = rows
     assert number == 1 and row["agency_kind"] == "council" and row["theme"] == "youth"
     assert row["client_groups"] == ["young_people"]
     assert row["sites"] == [{"name": "Queen's Crescent Centre", "kind": "fixed", "address": "45 Queen's Crescent, "
                              "London", "postcode": "NW5 4ES", "lon": -0.14, "lat": 51.55,
                              "schedule": "Tu,Th 18:00-21:00", "contacts_per_week": None}]
     assert row["catchment"]["geometry"].geom_type == "Polygon"
-    [rejected] = report.rejected
-    assert rejected.row_number == 2
-    assert rejected.reason == "location 'Nowhere' has impossible coordinates (lat 123.4, long 567.8)"
+    # Its bad location is dropped, saying why; the service itself is kept.
+    assert second == 2 and nowhere["sites"] == [] and report.rejected == []
+    assert any(n.startswith("dropped:") and "location 'Nowhere' has impossible coordinates (lat 123.4, long 567.8)"
+               in n for n in report.notes)
 
 
 def test_csv_package_in_a_csv_subfolder_with_datapackage_beside(tmp_path):
@@ -313,25 +317,25 @@ def test_csv_package_in_a_csv_subfolder_with_datapackage_beside(tmp_path):
     (tmp_path / "pkg" / "datapackage.json").write_text(json.dumps({"resources": [
         {"name": "service", "path": "services.csv"}]}))
     rows, report = read_hsds(tmp_path / "pkg")
-    assert report.source == "hsds:pkg" and len(rows) == 1
+    assert report.source == "hsds:pkg" and len(rows) == 2
     rows, report = read_hsds(tmp_path / "pkg" / "csv")
-    assert report.source == "hsds:pkg" and len(rows) == 1
+    assert report.source == "hsds:pkg" and len(rows) == 2
 
 
 # -- the real Open Referral UK examples ----------------------------------------------------------------------------
 
-def test_real_example_json_rejects_its_invalid_coordinates(realdata, tmp_path):
+def test_real_example_json_drops_its_invalid_location_and_keeps_the_service(realdata, tmp_path):
     folder = realdata / "openreferral_uk_profile_examples"
     for name in ("service_full.json", "organization_full.json", "service_at_location_full.json",
                  "service_at_location_list.json"):
         rows, report = read_hsds(folder / name)
-        assert (report.read, rows, len(report.rejected)) == (1, [], 1), name
+        assert (report.read, len(rows), len(report.rejected)) == (1, 1, 0), name
+        assert rows[0][1]["sites"] == [], name
     rows, report = read_hsds(folder)
-    [rejected] = report.rejected
-    assert rejected.reason == "location 'MyCity Civic Center' has impossible coordinates (lat 100, long 101)"
-    assert rejected.row["name"] == "Community Counselling"
-    written = report.write_rejects(tmp_path / "rejects.csv")
-    assert "impossible coordinates (lat 100, long 101)" in written.read_text()
+    [(_, row)] = rows
+    assert row["name"] == "Community Counselling" and not report.rejected
+    assert any(n.startswith("dropped: Community Counselling") and "'MyCity Civic Center' has impossible coordinates "
+               "(lat 100, long 101)" in n for n in report.notes)
 
 
 def test_real_example_list_without_locations_reads(realdata):
@@ -341,11 +345,11 @@ def test_real_example_list_without_locations_reads(realdata):
     assert row["theme"] == "mental_health" and row["agency_kind"] == "voluntary"
 
 
-def test_real_example_csv_package_rejects_its_invalid_coordinates(realdata):
+def test_real_example_csv_package_drops_its_invalid_location(realdata):
     rows, report = read_hsds(realdata / "openreferral_uk_profile_examples" / "csv")
-    assert rows == [] and report.read == 1 and report.source == "hsds:openreferral_uk_profile_examples"
-    assert [r.reason for r in report.rejected] == [
-        "location 'MyCity Civic Center' has impossible coordinates (lat 100, long 101)"]
+    assert len(rows) == 1 and report.read == 1 and report.source == "hsds:openreferral_uk_profile_examples"
+    assert not report.rejected and rows[0][1]["sites"] == []
+    assert any("'MyCity Civic Center' has impossible coordinates (lat 100, long 101)" in n for n in report.notes)
 
 
 def test_real_example_with_fixed_coordinates_maps_everything(realdata, tmp_path):
@@ -383,14 +387,16 @@ def test_import_into_the_demo_town_is_idempotent(fresh_demo_db_url, tmp_path):
     folder = make_package(tmp_path / "pkg", lat=lat, lon=lon)
     with psycopg.connect(fresh_demo_db_url, autocommit=True) as conn:
         report = import_hsds(conn, folder, dry_run=True)
-        assert (report.read, report.inserted, len(report.rejected)) == (2, 1, 1) and report.dry_run
+        assert (report.read, report.inserted, len(report.rejected)) == (2, 2, 0) and report.dry_run
         assert counts(fresh_demo_db_url, "hsds:pkg") == (0, 0, 0)
 
         report = import_hsds(conn, folder)
-        assert (report.read, report.inserted, report.updated, len(report.rejected)) == (2, 1, 0, 1)
-        assert counts(fresh_demo_db_url, "hsds:pkg") == (1, 1, 1)
+        assert (report.read, report.inserted, report.updated, len(report.rejected)) == (2, 2, 0, 0)
+        assert counts(fresh_demo_db_url, "hsds:pkg") == (2, 1, 1)   # the second service without its bad site
         svc = conn.execute("SELECT agency, agency_kind, theme, client_groups, openreferral_id, source_ref "
                            "FROM services WHERE source = 'hsds:pkg'").fetchone()
+        svc = conn.execute("SELECT agency, agency_kind, theme, client_groups, openreferral_id, source_ref "
+                           "FROM services WHERE source = 'hsds:pkg' AND source_ref = 's1'").fetchone()
         assert svc == ("Camden Council", "council", "youth", ["young_people"], "s1", "s1")
         site = conn.execute("SELECT t.name, t.schedule, t.postcode, t.neighbourhood_id IS NOT NULL "
                             "FROM service_sites t JOIN services s ON s.id = t.service_id "
@@ -398,8 +404,8 @@ def test_import_into_the_demo_town_is_idempotent(fresh_demo_db_url, tmp_path):
         assert site == ("Queen's Crescent Centre", "Tu,Th 18:00-21:00", "NW5 4ES", True)
 
         again = import_hsds(conn, folder)
-        assert (again.read, again.inserted, again.updated, len(again.rejected)) == (2, 0, 1, 1)
-        assert counts(fresh_demo_db_url, "hsds:pkg") == (1, 1, 1)
+        assert (again.read, again.inserted, again.updated, len(again.rejected)) == (2, 0, 2, 0)
+        assert counts(fresh_demo_db_url, "hsds:pkg") == (2, 1, 1)
 
 
 def test_command_dry_run_on_the_real_examples(realdata, fresh_demo_db_url, tmp_path):
@@ -407,6 +413,5 @@ def test_command_dry_run_on_the_real_examples(realdata, fresh_demo_db_url, tmp_p
     result = CliRunner().invoke(main, ["import", "hsds", str(realdata / "openreferral_uk_profile_examples"),
                                        "--dry-run", "--rejects", str(rejects)], env={"DATABASE_URL": fresh_demo_db_url})
     assert result.exit_code == 0, (result.output, repr(result.exception))
-    assert "read 1, would insert 0" in result.output and "rejected 1" in result.output
-    assert str(rejects) in result.output
-    assert "impossible coordinates (lat 100, long 101)" in rejects.read_text()
+    assert "read 1, would insert 1" in result.output and "rejected 0" in result.output
+    assert "impossible coordinates (lat 100, long 101)" in result.output and not rejects.exists()
