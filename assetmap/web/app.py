@@ -44,6 +44,7 @@ from . import (
     workshop_report,
     workshops,
 )
+from .json_input import JSONInput
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["ASSETMAP"] = settings
     app.config["SECRET_KEY"] = settings.secret_key or _local_secret_key(settings)
     app.config["JSON_SORT_KEYS"] = False
+    app.json = JSONInput(app)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 1024 * 1024
 
     url = database_url(settings)
