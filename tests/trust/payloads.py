@@ -48,7 +48,7 @@ VECTORS = [
     # encodings and template syntax
     f"&lt;script&gt;{RUN}&lt;/script&gt;",
     f"%3Cscript%3E{RUN}%3C/script%3E",
-    f"<img src=\"x\" onerror=\"&#119;indow.__pwned=1\">",
+    "<img src=\"x\" onerror=\"&#119;indow.__pwned=1\">",
     "{{7*7}}{{config}}",
     "${7*7}#{7*7}",
     "{% raw %}{{ self }}{% endraw %}",
