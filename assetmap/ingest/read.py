@@ -67,6 +67,8 @@ def read_table(path: Path | str, *, layer: str | None = None) -> Table:
         except UnicodeDecodeError as exc:
             raise UnreadableFile(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
                                  "save it as CSV UTF-8") from None
+        except pd.errors.EmptyDataError:
+            raise UnreadableFile(f"{path.name}: the file is empty (not even a header row of column names)") from None
         except pd.errors.ParserError as exc:
             raise UnreadableFile(f"{path.name}: {exc}") from None
         # Cells we wrote as formula-safe text ('=…) come back as they were typed.
