@@ -8,6 +8,7 @@ shapely geometry in EPSG:4326 or None. The format is chosen by the file's extens
 from __future__ import annotations
 
 import math
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,11 @@ def read_table(path: Path | str, *, layer: str | None = None) -> Table:
         frame = frame.map(spreadsheet.unsafe)
         return Table(_records(frame, None), [str(c) for c in frame.columns], fmt)
     if fmt == "xlsx":
-        frame = pd.read_excel(path, sheet_name=layer or 0, dtype=object, engine="openpyxl")
+        try:
+            frame = pd.read_excel(path, sheet_name=layer or 0, dtype=object, engine="openpyxl")
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:   # not a workbook, or a broken one
+            raise UnreadableFile(f"{path.name}: not an Excel workbook we can open ({exc}); save it as .xlsx "
+                                 "or CSV UTF-8") from None
         # Cells we wrote as formula-safe text ('=…) come back as they were typed.
         frame = frame.map(spreadsheet.unsafe)
         return Table(_records(frame, None), [str(c) for c in frame.columns], fmt)
@@ -96,6 +101,11 @@ def _read_spatial(path: Path, fmt: str, layer: str | None) -> Table:
         notes.append(f"reprojected from {frame.crs.to_string()} to EPSG:4326")
         frame = frame.to_crs(4326)
     geoms = list(frame.geometry.array)
+    if frame.geometry.has_z.any():
+        # Our columns are 2D (PostGIS refuses a Z into them): heights are dropped, once, here, for every importer.
+        import shapely
+        notes.append("the file's geometries have heights (3D): dropped, the map is flat")
+        geoms = list(shapely.force_2d(frame.geometry.array))
     attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     records = _records(attrs, geoms)
     return Table(records, [str(c) for c in attrs.columns], fmt, notes)
