@@ -22,7 +22,8 @@ test: setup lint ## set everything up, lint, then run the whole test suite (unit
 lint: $(VENV)/.installed ## ruff's checks, configured in pyproject.toml
 	$(VENV)/bin/ruff check .
 
-bench: setup ## benchmarks; figures are ratios against a baseline measured in the same run
+bench: setup ## benchmarks beside their anchors in the same run: a table of ratios, bench/results.json
+	scripts/system-deps bench
 	$(PY) -m bench
 
 setup: system-deps $(VENV)/.installed node_modules/.installed db

@@ -21,6 +21,18 @@ def project_root() -> Path:
     return here if (here / "pyproject.toml").exists() else Path.cwd()
 
 
+def default_workers() -> int:
+    """gunicorn workers for this machine: gthread workers run Python one thread at a time (the GIL), so one process
+    per core uses the cores (2×cores+1 is the rule for the one-request-at-a-time `sync` worker); at least two, so
+    one busy or restarting process does not stop the site; at most eight, so that the workers' pools (8 connections
+    each, plus a listener) stay inside PostgreSQL's default max_connections of 100."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:   # not Linux
+        cores = os.cpu_count() or 2
+    return min(max(cores, 2), 8)
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str            # attribute name on Settings and key in create_app(config={...})
@@ -52,7 +64,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Largest `limit` the API accepts for one page of features.", int),
     Setting("api_default_limit", "ASSETMAP_API_DEFAULT_LIMIT", 1000,
             "Features in one page of the API when the request gives no `limit`.", int),
-    Setting("workers", "ASSETMAP_WORKERS", 2, "gunicorn worker processes for `assetmap serve`.", int),
+    Setting("workers", "ASSETMAP_WORKERS", default_workers(),
+            "gunicorn worker processes for `assetmap serve`. Default: one per CPU core, at least 2, at most 8.",
+            int),
     Setting("threads", "ASSETMAP_THREADS", 300,
             "Threads per gunicorn worker (the gthread worker class): each open live workshop map holds one, so "
             "this bounds the live maps a worker serves; 1% of them (at least 8) are kept for ordinary requests.",
@@ -60,6 +74,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("listen_database_url", "ASSETMAP_LISTEN_DATABASE_URL", None,
             "A direct connection for the workshop listener when DATABASE_URL goes through a transaction-pooling "
             "PgBouncer (LISTEN does not work through one). Unset: DATABASE_URL."),
+    Setting("read_database_url", "ASSETMAP_READ_DATABASE_URL", None,
+            "A read replica (a PostgreSQL hot standby) for read-only work: tiles, OGC API, analyses, exports and the "
+            "public API's reads. Unset: DATABASE_URL serves them."),
+    Setting("statement_timeout", "ASSETMAP_STATEMENT_TIMEOUT", 60000,
+            "Longest a web request's SQL statement may run, in ms (0: no limit); the command line and workers are "
+            "not limited. Sent when connecting, which PgBouncer refuses: there, set 0 and put it on the web's "
+            "database role (docs/scaling.md).", int),
     Setting("map_tiles_above", "ASSETMAP_MAP_TILES_ABOVE", 5000,
             "Published assets above which the public map draws them from vector tiles (on a canvas, counted in a "
             "grid when zoomed out) instead of as markers fetched from the API.", int),
@@ -129,9 +150,11 @@ class Settings:
     pool_max: int = 8
     api_max_limit: int = 10000
     api_default_limit: int = 1000
-    workers: int = 2
+    workers: int = field(default_factory=default_workers)
     threads: int = 300
     listen_database_url: str | None = None
+    read_database_url: str | None = None
+    statement_timeout: int = 60000
     map_tiles_above: int = 5000
     submit_rate: str = "20/hour"
     trusted_proxies: int = 0
@@ -237,6 +260,7 @@ def check(settings: Settings) -> list[str]:
     number("api_max_limit", int, 1)
     not_larger("api_default_limit", "api_max_limit")
     number("workers", int, 1)
+    number("statement_timeout", int, 0, 2**31 - 1)
     number("threads", int, 16, 10_000)
     number("map_tiles_above", int, 0)
     number("trusted_proxies", int, 0)

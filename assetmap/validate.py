@@ -55,3 +55,21 @@ def parse_codes(raw: str | None, param: str, known: Collection[str]) -> list[str
         shown = ", ".join(repr(c[:40]) for c in unknown[:5])
         raise InvalidParameter(param, f"unknown value(s) {shown}; known: {', '.join(sorted(known))}")
     return codes
+
+
+NUL_MESSAGE = "must not contain the NUL character (\\u0000)"
+
+
+def nul_at(value: object, at: str = "") -> str | None:
+    """Where decoded JSON holds a NUL character (`properties.name`, `rounds.0`), which PostgreSQL text cannot
+    store; None when it holds none. A key with one is named by its parent."""
+    if isinstance(value, str):
+        return (at or "body") if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if "\x00" in str(key):
+            return at or "body"
+        found = nul_at(item, f"{at}.{key}" if at else str(key))
+        if found:
+            return found
+    return None

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,7 @@ import psycopg
 from assetmap.demo.load import load_demo
 from assetmap.model import users
 from bench.common import bench_database
+from bench.servers import stop as stop_server
 
 CLIENTS = 500
 NOTES = 50
@@ -161,18 +161,6 @@ def start_server(url: str, port: int, home: Path) -> subprocess.Popen:
                             start_new_session=True)
 
 
-def stop_server(proc: subprocess.Popen) -> None:
-    with suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGINT)
-    try:
-        proc.wait(timeout=3)
-    except subprocess.TimeoutExpired:
-        pass
-    with suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=5)
-
-
 async def wait_until_up(proc: subprocess.Popen, port: int, seconds: float = 60) -> list[psutil.Process]:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -180,7 +168,8 @@ async def wait_until_up(proc: subprocess.Popen, port: int, seconds: float = 60) 
             raise RuntimeError("assetmap serve exited early")
         with suppress(OSError):
             status, _ = await call(port, "GET", "/healthz")
-            workers = psutil.Process(proc.pid).children()
+            workers = [p for p in psutil.Process(proc.pid).children()   # not the jobs worker beside them
+                       if "assetmap.cli" not in " ".join(p.cmdline())]
             if status == 200 and len(workers) == 2:
                 return workers
         await asyncio.sleep(0.1)

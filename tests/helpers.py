@@ -63,7 +63,8 @@ def make_app(database_url: str, **overrides):
 
 
 def close_app(app) -> None:
-    app.extensions["assetmap.pool"].close()
+    from assetmap.web import db
+    db.close(app)
     app.extensions["assetmap.workshop_broker"].stop()
 
 
@@ -95,6 +96,40 @@ class LiveServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+# -- background jobs ------------------------------------------------------------------------------------------------
+
+def run_jobs(app) -> list[int]:
+    """Run the jobs the app's pages queued, as the jobs worker would; their ids."""
+    from assetmap.db.connect import connect
+    from assetmap.jobs.worker import run_queued
+    settings = app.config["ASSETMAP"]
+    with connect(settings) as conn:
+        return run_queued(conn, settings)
+
+
+@contextmanager
+def jobs_worker(app):
+    """The jobs worker in a thread, running what the app's pages queue (for pages followed in a browser)."""
+    from assetmap.jobs.worker import Worker
+    worker = Worker(app.config["ASSETMAP"], poll_seconds=1, pause_seconds=1)
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        thread.join(30)
+
+
+def follow_job(client, response):
+    """The page of the job `response` redirected to (an upload's import), once the queued jobs have run."""
+    assert response.status_code == 303, response.get_data(as_text=True)
+    page = response.headers["Location"]
+    assert re.search(r"/planner/jobs/\d+$", page), page
+    run_jobs(client.application)
+    return client.get(page)
 
 
 # -- forms and staff ------------------------------------------------------------------------------------------------

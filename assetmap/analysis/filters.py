@@ -24,7 +24,7 @@ PARAMETER = {"themes": "theme", "client_groups": "client_group", "agency_kinds":
              "from_month": "from", "to_month": "to"}
 # The filters that are one month each (`YYYY-MM`), not lists of codes: the first and last month counted.
 MONTHS = ("from_month", "to_month")
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"^(?!0000)(\d{4})-(0[1-9]|1[0-2])$")   # no year 0: Python's dates start at 1
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import psycopg
 from ..config import Settings
 from ..db.cluster import ClusterError
 from ..db.migrate import SchemaError
-from . import analyse, audit, backup, confirmations, db, demo, exports, imports, mail, serve, users
+from . import analyse, audit, backup, confirmations, db, demo, exports, imports, jobs, mail, serve, users
 
 
 class _Group(click.Group):
@@ -38,5 +38,5 @@ def main(ctx: click.Context) -> None:
 
 
 for _command in (analyse.analyse, db.db, demo.demo, imports.import_group, exports.export, users.user, serve.serve,
-                 confirmations.confirmations, mail.mail, backup.backup, backup.restore, audit.audit):
+                 confirmations.confirmations, mail.mail, jobs.jobs, backup.backup, backup.restore, audit.audit):
     main.add_command(_command)

@@ -6,6 +6,11 @@ the generic plan expected 11 rows, scanned the whole box and sorted it, and took
 box took 27 ms (1.2M assets). Planning every execution for its values costs a fraction of a millisecond; it is also
 what a transaction-pooling PgBouncer needs (a prepared statement lives on one server connection).
 
+A statement timeout, when given, is sent as a startup parameter (`options=-c statement_timeout=…`): it then holds
+for every statement on the connection, in or out of a transaction, with no SET to repeat. PgBouncer refuses that
+parameter, and a SET would not stick to the server connection a transaction pooler lends; behind one the timeout
+belongs on the database role instead (docs/scaling.md).
+
 Opening it lazily matters: gunicorn forks workers after importing the app, and a pool opened before the fork
 would share its sockets between processes. `get()` notices a fork (a new pid) and opens a pool of its own.
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 import os
 import threading
 
+import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
@@ -22,10 +28,13 @@ from psycopg_pool import ConnectionPool
 class LazyPool:
     """Autocommit connections with dict rows, from a psycopg_pool opened by the first `get()` in each process."""
 
-    def __init__(self, conninfo: str, min_size: int, max_size: int):
+    def __init__(self, conninfo: str, min_size: int, max_size: int, *, statement_timeout_ms: int = 0,
+                 name: str = "assetmap"):
         self.conninfo = conninfo
         self.min_size = min_size
         self.max_size = max_size
+        self.name = name
+        self.kwargs = connect_kwargs(statement_timeout_ms, name)
         self._pool: ConnectionPool | None = None
         self._pid: int | None = None
         self._lock = threading.Lock()
@@ -36,10 +45,11 @@ class LazyPool:
                 if self._pool is None or self._pid != os.getpid():
                     self._pool = ConnectionPool(
                         self.conninfo, min_size=self.min_size, max_size=self.max_size, open=False,
-                        kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": 5,
-                                # Never prepare: see above.
-                                "prepare_threshold": None},
-                        name="assetmap")
+                        kwargs=self.kwargs, name=self.name,
+                        # After a database restart every pooled connection is dead; checked as it is lent (a
+                        # round trip of well under a millisecond), a dead one is replaced instead of failing the
+                        # request that drew it.
+                        check=ConnectionPool.check_connection)
                     self._pool.open(wait=False)
                     self._pid = os.getpid()
         return self._pool
@@ -48,3 +58,28 @@ class LazyPool:
         if self._pool is not None and self._pid == os.getpid():
             self._pool.close()
         self._pool = None
+
+
+def connect_kwargs(statement_timeout_ms: int = 0, application_name: str = "assetmap") -> dict:
+    """What each pooled connection is opened with (also used to try one at start-up)."""
+    kwargs = {"autocommit": True, "row_factory": dict_row, "connect_timeout": 5,
+              "prepare_threshold": None,   # never prepare: see above
+              # names the pool in pg_stat_activity (PgBouncer passes it on too)
+              "application_name": application_name}
+    if statement_timeout_ms:
+        kwargs["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
+    return kwargs
+
+
+def refusal(conninfo: str, statement_timeout_ms: int) -> str | None:
+    """Why the server refuses a connection opened as the pool's are, in words, or None (also when it cannot be
+    reached: the app starts anyway and /healthz says so). Run once at start-up, so that PgBouncer's refusal of the
+    timeout parameter stops `assetmap serve` with what to do, rather than every request failing later."""
+    try:
+        psycopg.connect(conninfo, **connect_kwargs(statement_timeout_ms)).close()
+    except psycopg.OperationalError as exc:
+        if "unsupported startup parameter" in str(exc):
+            return ("the database server (PgBouncer?) refuses the statement timeout sent when connecting "
+                    f"({str(exc).strip()}): set ASSETMAP_STATEMENT_TIMEOUT=0 and set statement_timeout on the web "
+                    "app's database role instead (docs/scaling.md)")
+    return None

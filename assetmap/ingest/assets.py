@@ -5,11 +5,17 @@
 a hash of what identifies the place rather than its row number, so re-importing the same file in another order (or
 with rows added) updates the same assets instead of swapping their details round. The cost: renaming a place in a
 file without source_refs imports it as a new asset.
+
+The speed is the database's: rows are checked in a thread while the database writes the chunk before, and each
+chunk is one statement (sql/asset_upsert.sql) that places the assets in neighbourhoods once per point, upserts them
+and writes their offers and versions from what the inserts return. Most of what is left is the assets table's own
+index upkeep (bench/imports.py measures it against ogr2ogr).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from importlib.resources import files
 from typing import Any
 
 import psycopg
@@ -20,7 +26,16 @@ from ..config import Settings
 from ..model import audit
 from ..model.submission import AssetSubmission, ValidationFailed, validate_submission, vocabularies
 from .report import ImportReport
-from .staging import Ticker, geocode_missing, has_coordinates, import_transaction, location_query, stable_ref, stage
+from .staging import (
+    Ticker,
+    geocode_missing,
+    has_coordinates,
+    import_transaction,
+    in_background,
+    location_query,
+    stable_ref,
+    stage,
+)
 
 STATUSES = ("published", "pending")
 
@@ -36,61 +51,76 @@ OFFER_COLUMNS = {"source_ref": "text", "ord": "bigint", "kind": "text", "quantit
 def load_assets(conn: psycopg.Connection, rows: Iterable[tuple[int, dict[str, Any]]], *, source: str,
                 report: ImportReport, status: str = "published", dry_run: bool = False,
                 settings: Settings | None = None, progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Validate (row_number, fields) rows, reject the bad ones, upsert the rest by (source, source_ref)."""
+    """Validate (row_number, fields) rows, reject the bad ones, upsert the rest by (source, source_ref).
+
+    Rows are checked in a thread, CHUNK at a time, while the database writes the chunk before (in_background)."""
     if status not in STATUSES:
         raise ValueError(f"status must be one of {', '.join(STATUSES)}")
     rows = list(rows)   # counted in report.read by whoever read them from the file
     report.dry_run = dry_run
     known = vocabularies(conn)
     found = geocode_missing(conn, settings, [f for _, f in rows])
+    geocoded = [0]
 
     ticker = Ticker(progress)
-    valid: list[tuple[int, str, AssetSubmission]] = []
-    seen: dict[str, int] = {}
-    geocoded = 0
-    for number, fields in rows:
-        ticker.tick()
-        data = dict(fields)
-        if not has_coordinates(fields):
-            query = location_query(fields)
-            if query is None:
-                report.reject(number, fields, "no location: give lon and lat, a postcode or an address")
-                continue
-            result = found.get(query)
-            if result is None:
-                what = "postcode" if fields.get("postcode") not in (None, "") else "address"
-                report.reject(number, fields, f"could not geocode {what} {query}")
-                continue
-            data["lon"], data["lat"] = result.lon, result.lat
-            geocoded += 1
-        try:
-            sub = validate_submission({k: data.get(k) for k in _SUBMISSION_KEYS}, vocabularies=known,
-                                      inside_service_area=None)
-        except ValidationFailed as exc:
-            report.reject(number, fields, "; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
-            continue
-        ref = _text(fields.get("source_ref")) or stable_ref(sub.name, sub.postcode, round(sub.lon, 6),
-                                                             round(sub.lat, 6))
-        if ref in seen:
-            report.reject(number, fields, f"source_ref {ref!r} repeats row {seen[ref]}")
-            continue
-        seen[ref] = number
-        valid.append((number, ref, sub))
-    ticker.flush()
-    if geocoded:
-        report.notes.append(f"{geocoded} located by geocoding their postcode or address")
-
     with import_transaction(conn, dry_run) as cur:
-        inserted, updated = _upsert(cur, valid, source=source, status=status)
-        report.inserted += inserted
-        report.updated += updated
+        writer = _Writer(cur, source=source, status=status)
+        for checked, n in in_background(_checked(rows, found, known, report, geocoded)):
+            writer.write(checked)
+            ticker.tick(n)
+        ticker.flush()
+        writer.finish()
+        report.inserted += writer.inserted
+        report.updated += writer.updated
         # Counted before the commit, so a dry run says it too: a point in no neighbourhood is often a wrong one.
-        report.outside = cur.execute("""
-            SELECT count(*) FROM import_done d JOIN assets a ON a.id = d.id
-             WHERE a.neighbourhood_id IS NULL AND EXISTS (SELECT 1 FROM neighbourhoods)""").fetchone()[0]
+        anywhere = cur.execute("SELECT EXISTS (SELECT 1 FROM neighbourhoods)").fetchone()[0]
+        report.outside = writer.outside if anywhere else 0
+        if geocoded[0]:
+            report.notes.append(f"{geocoded[0]} located by geocoding their postcode or address")
         audit.write(cur, actor=f"import:{source}", action="import", entity="assets",
                     after=report.counts() | {"status": status})
     return report
+
+
+CHUNK = 20_000   # rows checked in Python while the database writes the chunk before
+
+
+def _checked(rows: list[tuple[int, dict[str, Any]]], found: dict, known, report: ImportReport,
+             geocoded: list[int]) -> Iterator[tuple[list[tuple[int, str, AssetSubmission]], int]]:
+    """(valid rows, rows looked at) CHUNK rows at a time; each bad row rejected on the report with its reason.
+
+    Runs in in_background's thread: it reads only its arguments and writes only the report and `geocoded`."""
+    seen: dict[str, int] = {}
+    for start in range(0, len(rows), CHUNK):
+        valid: list[tuple[int, str, AssetSubmission]] = []
+        for number, fields in rows[start:start + CHUNK]:
+            data = dict(fields)
+            if not has_coordinates(fields):
+                query = location_query(fields)
+                if query is None:
+                    report.reject(number, fields, "no location: give lon and lat, a postcode or an address")
+                    continue
+                result = found.get(query)
+                if result is None:
+                    what = "postcode" if fields.get("postcode") not in (None, "") else "address"
+                    report.reject(number, fields, f"could not geocode {what} {query}")
+                    continue
+                data["lon"], data["lat"] = result.lon, result.lat
+                geocoded[0] += 1
+            try:
+                sub = validate_submission({k: data.get(k) for k in _SUBMISSION_KEYS}, vocabularies=known,
+                                          inside_service_area=None)
+            except ValidationFailed as exc:
+                report.reject(number, fields, "; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
+                continue
+            ref = _text(fields.get("source_ref")) or stable_ref(sub.name, sub.postcode, round(sub.lon, 6),
+                                                                 round(sub.lat, 6))
+            if ref in seen:
+                report.reject(number, fields, f"source_ref {ref!r} repeats row {seen[ref]}")
+                continue
+            seen[ref] = number
+            valid.append((number, ref, sub))
+        yield valid, min(CHUNK, len(rows) - start)
 
 
 _SUBMISSION_KEYS = ("name", "category", "description", "audience", "accessibility", "organisation", "address",
@@ -101,76 +131,58 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _upsert(cur: psycopg.Cursor, valid: list[tuple[int, str, AssetSubmission]], *, source: str,
-            status: str) -> tuple[int, int]:
-    """COPY the valid rows and their offers to staging; upsert assets, replace offers, keep versions."""
-    stage(cur, "import_assets", ASSET_COLUMNS, (
-        (n, ref, s.name, s.category, s.description, s.audience, s.accessibility, s.organisation, s.address,
-         s.postcode, s.contact_email, s.contact_phone, s.private_home, s.lon, s.lat) for n, ref, s in valid))
-    stage(cur, "import_offers", OFFER_COLUMNS, (
-        (ref, i, o.kind, o.quantity, o.unit, o.schedule, schedules.words(o.schedule), o.cost, o.audience,
-         o.description)
-        for _, ref, s in valid for i, o in enumerate(s.offers)))
-    cur.execute("CREATE TEMP TABLE import_done (id bigint PRIMARY KEY, source_ref text, inserted boolean) "
-                "ON COMMIT DROP")
-    # A planner's archive (or merge) or rejection outlives a re-import; anything else takes the status given.
-    cur.execute("""
-        WITH up AS (
-            INSERT INTO assets (name, category, description, audience, accessibility, organisation_name, address,
-                                postcode, contact_email, contact_phone, is_private_home, location_precision, geom,
-                                status, source, source_ref)
-            SELECT name, category, description, audience, accessibility, organisation_name, address, postcode,
-                   contact_email, contact_phone, is_private_home,
-                   CASE WHEN is_private_home THEN 'generalised' ELSE 'exact' END,
-                   ST_SetSRID(ST_MakePoint(lon, lat), 4326), %(status)s, %(source)s, source_ref
-              FROM import_assets ORDER BY ord
-            ON CONFLICT (source, source_ref) DO UPDATE SET
-                name = EXCLUDED.name, category = EXCLUDED.category, description = EXCLUDED.description,
-                audience = EXCLUDED.audience, accessibility = EXCLUDED.accessibility,
-                organisation_name = EXCLUDED.organisation_name, address = EXCLUDED.address,
-                postcode = EXCLUDED.postcode, contact_email = EXCLUDED.contact_email,
-                contact_phone = EXCLUDED.contact_phone, is_private_home = EXCLUDED.is_private_home,
-                location_precision = EXCLUDED.location_precision, geom = EXCLUDED.geom,
-                status = CASE WHEN assets.status IN ('archived', 'rejected') THEN assets.status
-                              ELSE EXCLUDED.status END
-            RETURNING id, source_ref, (xmax = 0) AS inserted)
-        INSERT INTO import_done SELECT id, source_ref, inserted FROM up""", {"status": status, "source": source})
-    cur.execute("ANALYZE import_done")
-    cur.execute("DELETE FROM capacity_offers o USING import_done d WHERE o.asset_id = d.id")
-    cur.execute("""
-        INSERT INTO capacity_offers (asset_id, kind, quantity, unit, schedule, schedule_text, cost, audience,
-                                     description)
-        SELECT d.id, s.kind, s.quantity, s.unit, s.schedule, s.schedule_text, s.cost, s.audience, s.description
-          FROM import_offers s JOIN import_done d USING (source_ref)
-         ORDER BY d.id, s.ord""")
-    schedule_weeks.remember(cur, [r[0] for r in cur.execute("SELECT DISTINCT schedule FROM import_offers")])
-    _versions(cur, f"import:{source}")
-    return cur.execute("SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
-                       "FROM import_done").fetchone()
+_UPSERT = (files(__package__) / "sql" / "asset_upsert.sql").read_text()
 
 
-def _versions(cur: psycopg.Cursor, actor: str) -> None:
-    """asset_versions rows for every imported asset: asset_snapshot(id), written out set-based.
+class _Writer:
+    """Writes checked rows chunk by chunk in the import's transaction: COPY to TEMP staging, then one statement
+    (sql/asset_upsert.sql) upserts the assets, placed in neighbourhoods set-based, with their offers and versions."""
 
-    Called per row, asset_snapshot costs ~0.3 ms, mostly to_jsonb(a) turning both geometry columns into GeoJSON
-    only to drop them; naming the other columns (read from the catalogue, so new columns are kept) avoids that.
-    tests/ingest/test_import_assets.py checks the result equals asset_snapshot(id)."""
-    columns = [r[0] for r in cur.execute(
-        "SELECT attname FROM pg_attribute WHERE attrelid = 'assets'::regclass AND attnum > 0 AND NOT attisdropped "
-        "AND attname NOT IN ('edit_token_hash', 'geom', 'public_geom', 'tile_geom') ORDER BY attnum")]
+    def __init__(self, cur: psycopg.Cursor, *, source: str, status: str):
+        self.cur = cur
+        self.params = {"status": status, "source": source, "actor": f"import:{source}"}
+        self.inserted = self.updated = self.outside = 0
+        self.schedules: set[str] = set()
+        self.upsert = sql.SQL(_UPSERT).format(columns=_snapshot_columns(cur))
+
+    def write(self, valid: list[tuple[int, str, AssetSubmission]]) -> None:
+        if not valid:
+            return
+        cur = self.cur
+        stage(cur, "import_assets", ASSET_COLUMNS, (
+            (n, ref, s.name, s.category, s.description, s.audience, s.accessibility, s.organisation, s.address,
+             s.postcode, s.contact_email, s.contact_phone, s.private_home, s.lon, s.lat) for n, ref, s in valid))
+        offers = [(ref, i, o.kind, o.quantity, o.unit, o.schedule, schedules.words(o.schedule), o.cost, o.audience,
+                   o.description) for _, ref, s in valid for i, o in enumerate(s.offers)]
+        stage(cur, "import_offers", OFFER_COLUMNS, offers)
+        self.schedules.update(o[5] for o in offers if o[5])
+        # On for this one statement; a failure rolls the setting back with everything else.
+        cur.execute("SELECT set_config('assetmap.neighbourhoods_given', 'on', true)")
+        inserted, updated, outside = cur.execute(self.upsert, self.params).fetchone()
+        cur.execute("SELECT set_config('assetmap.neighbourhoods_given', 'off', true)")
+        self.inserted += inserted
+        self.updated += updated
+        self.outside += outside
+
+    def finish(self) -> None:
+        schedule_weeks.remember(self.cur, self.schedules)
+
+
+def _snapshot_columns(cur: psycopg.Cursor) -> sql.Composable:
+    """asset_snapshot()'s columns of the row an INSERT … RETURNING names `assets` (lon, lat, offers are added).
+
+    to_jsonb(assets) would turn all four geometry columns into GeoJSON only to drop three, each a lookup of its
+    coordinate system (~20 µs a row); the columns are named from the catalogue (so new ones are kept), and a
+    geometry kept (geom_bng) is written by ST_AsGeoJSON with the same short CRS and digits as to_jsonb."""
+    columns = cur.execute(
+        "SELECT attname, atttypid = 'geometry'::regtype FROM pg_attribute WHERE attrelid = 'assets'::regclass "
+        "AND attnum > 0 AND NOT attisdropped AND attname NOT IN ('edit_token_hash', 'geom', 'public_geom', "
+        "'tile_geom') ORDER BY attnum").fetchall()
+
+    def value(name: str, geometry: bool) -> sql.Composable:
+        column = sql.SQL("assets.{}").format(sql.Identifier(name))
+        return sql.SQL("ST_AsGeoJSON({}, 17, 2)::jsonb").format(column) if geometry else column
     # jsonb_build_object takes at most 100 arguments: build it in slices of 40 columns joined with ||.
-    parts = [sql.SQL("jsonb_build_object({})").format(sql.SQL(", ").join(
-        sql.SQL("{}, a.{}").format(sql.Literal(c), sql.Identifier(c)) for c in columns[i:i + 40]))
-        for i in range(0, len(columns), 40)]
-    cur.execute(sql.SQL("""
-        INSERT INTO asset_versions (asset_id, version, actor, snapshot)
-        SELECT a.id, a.version, %(actor)s,
-               {} || jsonb_build_object('lon', ST_X(a.geom), 'lat', ST_Y(a.geom),
-                                        'offers', coalesce(o.offers, '[]'::jsonb))
-          FROM import_done d
-          JOIN assets a ON a.id = d.id
-          LEFT JOIN (SELECT o.asset_id, jsonb_agg(to_jsonb(o) - 'asset_id' ORDER BY o.id) AS offers
-                       FROM capacity_offers o JOIN import_done d ON d.id = o.asset_id
-                      GROUP BY o.asset_id) o ON o.asset_id = a.id
-        ON CONFLICT (asset_id, version) DO UPDATE SET snapshot = EXCLUDED.snapshot, at = now()""").format(
-        sql.SQL(" || ").join(parts)), {"actor": actor})
+    return sql.SQL(" || ").join([sql.SQL("jsonb_build_object({})").format(sql.SQL(", ").join(
+        sql.SQL("{}, {}").format(sql.Literal(name), value(name, geometry)) for name, geometry in columns[i:i + 40]))
+        for i in range(0, len(columns), 40)])

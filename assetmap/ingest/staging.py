@@ -4,8 +4,11 @@ reporting and geocoding the rows that come without coordinates."""
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import psycopg
 from psycopg import sql
@@ -16,6 +19,7 @@ from ..geocode import GeocodeResult
 from ..geocode.online import geocoder_for
 
 PROGRESS_EVERY = 1000
+T = TypeVar("T")
 
 
 @contextmanager
@@ -60,6 +64,45 @@ class Ticker:
         if self.progress and self.pending:
             self.progress(self.pending)
         self.pending = 0
+
+
+def in_background(items: Iterator[T], ahead: int = 2) -> Iterator[T]:
+    """The items of `items`, computed in a thread up to `ahead` items ahead of the caller.
+
+    An importer checks rows in Python while the database writes the previous chunk: psycopg lets go of the GIL
+    while it waits, so the two overlap on two cores. The producer must not touch the caller's connection. Its
+    exception is raised here, in the caller; a caller that stops early stops the producer at its next item."""
+    box: queue.Queue = queue.Queue(maxsize=ahead)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                box.put((None, item))
+            box.put((None, done))
+        except BaseException as exc:  # handed to the caller, who re-raises it
+            box.put((exc, None))
+
+    thread = threading.Thread(target=produce, name="import rows", daemon=True)
+    thread.start()
+    try:
+        while True:
+            error, item = box.get()
+            if error is not None:
+                raise error
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():   # unblock a producer waiting on a full queue
+            try:
+                box.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)
 
 
 def stable_ref(*parts) -> str:

@@ -21,7 +21,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -29,7 +28,7 @@ import psycopg
 from psycopg.rows import class_row
 
 from ..config import Settings
-from ..db.connect import database_url
+from ..db import listen
 from . import smtp
 
 log = logging.getLogger("assetmap.mail")
@@ -157,21 +156,11 @@ class Worker:
 
     def run(self) -> None:
         """Connect, listen and send until stopped; a lost database connection is made again after a pause."""
-        while not self._stop.is_set():
-            try:
-                with psycopg.connect(database_url(self.settings), autocommit=True, connect_timeout=10,
-                                     application_name="assetmap mail worker") as conn:
-                    conn.execute("LISTEN assetmap_outbox")
-                    log.info("mail worker: sending through %s", smtp.server(self.settings))
-                    self._serve(conn)
-            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-                if not self._stop.is_set():
-                    log.warning("mail worker: database unavailable (%s); trying again in %s s",
-                                (str(exc).strip() or type(exc).__name__).splitlines()[0], self.pause_seconds)
-                    self._stop.wait(self.pause_seconds)
-        log.info("mail worker: stopped")
+        listen.keep_listening(self.settings, "assetmap_outbox", "mail worker", self._serve, self._stop,
+                              self.pause_seconds, log)
 
     def _serve(self, conn: psycopg.Connection) -> None:
+        log.info("mail worker: sending through %s", smtp.server(self.settings))
         while not self._stop.is_set():
             self._run_periodic(conn)
             result = send_due(conn, self.settings, stop=self._stop.is_set)
@@ -183,7 +172,7 @@ class Worker:
                             self.pause_seconds)
                 self._stop.wait(self.pause_seconds)
             else:
-                self._wait(conn, self._seconds_to_next(conn))
+                listen.wait(conn, self._seconds_to_next(conn), self._stop)
 
     def _run_periodic(self, conn: psycopg.Connection) -> None:
         if not self.periodic or time.monotonic() < self._next_periodic:
@@ -205,15 +194,3 @@ class Worker:
         if self.periodic:
             seconds = min(seconds, self._next_periodic - time.monotonic())
         return max(seconds, 0.1)   # a row due now but locked by another worker's claim: not a busy loop
-
-    def _wait(self, conn: psycopg.Connection, seconds: float) -> None:
-        """Until a notification, `seconds`, or stop(); in slices of a second, so a stop is seen promptly."""
-        deadline = time.monotonic() + seconds
-        while not self._stop.is_set() and (left := deadline - time.monotonic()) > 0:
-            with closing(conn.notifies(timeout=min(left, 1.0), stop_after=1)) as notes:
-                woke = next(notes, None) is not None
-            if woke:
-                with closing(conn.notifies(timeout=0)) as rest:   # one round sends them all
-                    for _ in rest:
-                        pass
-                return

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from folium.plugins import MarkerCluster, VectorGridProtobuf
+from folium.plugins import MarkerCluster
 from folium.utilities import JsCode
 
 from .base import Extent, base_map
 from .offline import MapParts, VendorUrl, default_vendor_url, page_parts
+from .vector_tiles import vector_layer
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,7 @@ def build(extent: Extent | None, *, tiles: str = "openstreetmap", tiles_attribut
     if tiles_url is not None:
         # The style is looked up when a tile is drawn, by which time map-tiles.js (loaded after this) is there.
         style = JsCode("function (properties, zoom) { return window.AssetMapTiles.style(properties, zoom); }")
-        grid = VectorGridProtobuf(tiles_url, name="Assets", control=False, options={
-            "rendererFactory": JsCode("L.canvas.tile"), "interactive": True, "maxNativeZoom": 22,
-            "vectorTileLayerStyles": {"assets": style}})
+        grid = vector_layer(tiles_url, "assets", style, name="Assets")
         grid.add_to(m)
     return PublicMap(page_parts(m, vendor_url), m.get_name(), cluster.get_name(),
                      grid.get_name() if grid is not None else None)

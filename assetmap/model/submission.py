@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,6 +118,11 @@ def _number(value: Any) -> float | None:
     return number
 
 
+def _known(code: Any, codes: Collection[str]) -> bool:
+    """A code of the vocabulary; a list or an object from JSON is not one (nor hashable)."""
+    return isinstance(code, str) and code in codes
+
+
 def _boolean(value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -169,7 +174,7 @@ def validate_submission(data: Mapping[str, Any], *, vocabularies: Vocabularies, 
     category = data.get("category")
     if not category:
         errors["category"] = "choose a category"
-    elif category not in vocabularies.categories:
+    elif not _known(category, vocabularies.categories):
         errors["category"] = f"unknown category {str(category)[:40]!r}"
 
     postcode = None
@@ -246,7 +251,7 @@ def validate_offers(raw: Any, vocabularies: Vocabularies, errors: dict[str, str]
         kind = item.get("kind")
         if not kind:
             errors[f"{at}.kind"] = "choose what kind of capacity this is"
-        elif kind not in vocabularies.capacity_kinds:
+        elif not _known(kind, vocabularies.capacity_kinds):
             errors[f"{at}.kind"] = f"unknown kind {str(kind)[:40]!r}"
         quantity = unit = None
         try:
@@ -254,7 +259,7 @@ def validate_offers(raw: Any, vocabularies: Vocabularies, errors: dict[str, str]
         except (TypeError, ValueError):
             errors[f"{at}.quantity"] = "must be a number"
         unit = item.get("unit") or None
-        if unit is not None and unit not in units:
+        if unit is not None and not _known(unit, units):
             errors[f"{at}.unit"] = f"must be one of {', '.join(units)}"
         elif quantity is not None and unit is None:
             words = [u.plural for u in units.values()]
@@ -275,7 +280,7 @@ def validate_offers(raw: Any, vocabularies: Vocabularies, errors: dict[str, str]
                 except ValueError as exc:
                     errors[f"{at}.schedule"] = str(exc)
         cost = item.get("cost") or "free"
-        if cost not in vocabularies.costs:
+        if not _known(cost, vocabularies.costs):
             errors[f"{at}.cost"] = f"must be one of {', '.join(sorted(vocabularies.costs))}"
         texts = {}
         for key in ("audience", "description"):

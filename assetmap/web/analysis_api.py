@@ -10,7 +10,7 @@ from ..analysis.filters import PARAMETER, Options
 from ..analysis.run import BY_SERVICE, TABLES, table
 from ..errors import InvalidParameter
 from .auth import api_staff_required
-from .db import get_conn
+from .db import get_read_conn
 
 bp = Blueprint("analysis_api", __name__, url_prefix="/api/v1/analysis")
 
@@ -36,7 +36,7 @@ def respond(name: str, fmt: str, *, download: bool = False) -> Response:
     geometry = request.args.get("geometry", "1")
     if geometry not in ("0", "1"):
         raise InvalidParameter("geometry", "give 0 or 1")
-    conn = get_conn()
+    conn = get_read_conn()
     chosen = analysis_filters.check(conn, **{f: request.args.getlist(PARAMETER[f]) for f in takes})
     options = Options.from_settings(current_app.config["ASSETMAP"])
     result = table(conn, name, chosen, options, geometry=geometry == "1" and fmt == "geojson",

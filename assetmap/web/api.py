@@ -1,4 +1,8 @@
-"""/api/v1: JSON for apps, scripts and our own map pages."""
+"""/api/v1: JSON for apps, scripts and our own map pages.
+
+The public lists (assets, capacity, neighbourhoods, categories, places) read from a replica when one is configured
+(`get_read_conn`, which keeps a client that just wrote on the primary until the replica has its write); one asset
+by id reads the primary, as its readers are mostly those who just edited it (edit link, moderation)."""
 
 from __future__ import annotations
 
@@ -12,10 +16,10 @@ from .. import availability, ratelimit, vocab
 from ..errors import InvalidParameter, NotFound
 from ..geocode import gazetteer
 from ..model import assets, capacity_search, contributions, freshness, moderation, neighbourhoods, submission
-from ..validate import parse_bbox, parse_codes, parse_int
+from ..validate import NUL_MESSAGE, nul_at, parse_bbox, parse_codes, parse_int
 from . import capacity
 from .auth import api_staff_required
-from .db import get_conn
+from .db import get_conn, get_read_conn
 from .idempotency import idempotent
 from .security import client_key
 
@@ -54,7 +58,7 @@ def list_assets():
     unknown = sorted(set(request.args) - KNOWN_ASSET_PARAMS)
     if unknown:
         raise InvalidParameter(unknown[0], f"unknown parameter; known: {', '.join(sorted(KNOWN_ASSET_PARAMS))}")
-    conn = get_conn()
+    conn = get_read_conn()
     settings = current_app.config["ASSETMAP"]
     bbox = parse_bbox(request.args.get("bbox"))
     known_categories = {t.code for t in vocab.load(conn, "categories")}
@@ -90,7 +94,7 @@ def list_capacity():
     cost, audience; GeoJSON, nearest first, each offer with when it is next free and last confirmed."""
     settings = current_app.config["ASSETMAP"]
     query = capacity.parse_search(request.args, max_limit=settings.api_max_limit)
-    results = capacity_search.search(get_conn(), query, settings)
+    results = capacity_search.search(get_read_conn(), query, settings)
     body = {"type": "FeatureCollection", "numberReturned": len(results.found), "more": results.more,
             "when": query.when.text if query.when else None,
             "near": query.near.__dict__ if query.near else None,
@@ -104,13 +108,13 @@ def list_neighbourhoods():
     per 1,000 residents, and its confirmed exchanges and their hours where at least ASSETMAP_MIN_COUNT stand
     behind them (else null)."""
     min_count = current_app.config["ASSETMAP"].min_count
-    return _revalidated(_geojson(neighbourhoods.feature_collection(get_conn(), min_count)))
+    return _revalidated(_geojson(neighbourhoods.feature_collection(get_read_conn(), min_count)))
 
 
 @bp.get("/categories")
 def list_categories():
     """The asset category vocabulary and its groups, in display order (labels, colours, shapes for legends)."""
-    conn = get_conn()
+    conn = get_read_conn()
     return {"categories": [t.__dict__ for t in vocab.load(conn, "categories")],
             "groups": [t.__dict__ for t in vocab.load(conn, "category_groups")]}
 
@@ -119,6 +123,9 @@ def _json_body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise submission.ValidationFailed({"body": "send a JSON object (Content-Type: application/json)"})
+    nul = nul_at(body)
+    if nul:
+        raise submission.ValidationFailed({nul: NUL_MESSAGE})
     return body
 
 
@@ -211,4 +218,4 @@ def search_places():
     if len(q) > 100:
         raise InvalidParameter("q", "must be at most 100 characters")
     limit = parse_int(request.args.get("limit"), "limit", 5, 1, 20)
-    return {"results": [gazetteer.place_json(p) for p in gazetteer.search(get_conn(), q, limit)]}
+    return {"results": [gazetteer.place_json(p) for p in gazetteer.search(get_read_conn(), q, limit)]}

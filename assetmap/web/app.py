@@ -27,10 +27,13 @@ from . import (
     exchange,
     freshness,
     health,
+    ogc,
+    openapi,
     planner,
     planner_analysis,
     planner_data,
     planner_history,
+    planner_jobs,
     planner_needs,
     planner_requests,
     planner_upload,
@@ -69,9 +72,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app, url)
 
     for module in (public, capacity, exchange, contribute, auth, planner, planner_analysis, planner_data,
-                   planner_upload, planner_requests, planner_needs, planner_history, admin, admin_mail, api,
-                   analysis_api, health,
-                   vendor, freshness, workshops, workshop_api, workshop_layers, workshop_report, tiles):
+                   planner_upload, planner_jobs, planner_requests, planner_needs, planner_history, admin, admin_mail,
+                   api,
+                   analysis_api, health, vendor, freshness, workshops, workshop_api, workshop_layers,
+                   workshop_report, tiles, openapi, ogc):
         app.register_blueprint(module.bp)
     auth.init_app(app)
     workshop_live.init_app(app)

@@ -13,7 +13,7 @@ from flask_login import current_user
 from ..ingest import export
 from ..model import audit
 from .auth import staff_required
-from .db import get_conn
+from .db import get_conn, get_read_conn
 
 bp = Blueprint("planner_data", __name__, url_prefix="/planner/data", template_folder="templates")
 
@@ -64,11 +64,10 @@ def download(layer: str, ext: str):
     if fmt == "hsds" and layer not in export.HSDS_LAYERS:
         abort(404, description="An Open Referral package is made of services: download assets or services.")
     internal = request.args.get("internal") == "1"
-    conn = get_conn()
     workdir = Path(tempfile.mkdtemp(prefix="assetmap-export-"))
     try:
         target = workdir / f"{layer}.{fmt}"
-        export.export(conn, layer, fmt, target, internal=internal)
+        export.export(get_read_conn(), layer, fmt, target, internal=internal)
         if fmt == "hsds":
             target = Path(shutil.make_archive(str(workdir / layer), "zip", root_dir=target))
         # Opened, then the folder removed: the open file stays readable until send_file closes it, and nothing is
@@ -77,7 +76,7 @@ def download(layer: str, ext: str):
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     if internal:
-        _audit(conn, layer, fmt)
+        _audit(get_conn(), layer, fmt)
     name = f"assetmap-{layer}{'-internal' if internal else ''}-{date.today().isoformat()}.{ext}"
     return send_file(handle, mimetype=mimetype, as_attachment=True, download_name=name)
 

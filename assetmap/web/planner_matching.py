@@ -1,5 +1,6 @@
 """The upload page's column-matching step for asset files: match the file's columns, days and categories to ours,
-check (a dry run with a map of where the rows land), import, and keep the mapping for the next upload.
+check (a dry run with a map of where the rows land), import (in a job: `planner_jobs.py`), and keep the mapping for
+the next upload.
 
 Plain forms throughout (no JavaScript needed): each button posts the whole form, and the page is drawn again from
 the file as kept in the private uploads folder. The mapping the form says is the command line's mapping file, so it
@@ -9,24 +10,27 @@ can be downloaded and used with `assetmap import assets FILE --mapping M`.
 from __future__ import annotations
 
 import json
+import shutil
 
 import folium
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from .. import vocab
-from ..ingest.asset_files import import_assets, template_csv
-from ..ingest.asset_mapping import MappingError, check_mapping
+from ..ingest.asset_files import template_csv
+from ..ingest.asset_mapping import MappingError, check_mapping, check_opening_hours, column_targets
 from ..ingest.matching import guess_mapping
-from ..ingest.preview import Preview, outside_count, preview_assets
+from ..ingest.preview import Preview, preview_assets
 from ..ingest.read import Table, UnreadableFile, read_table
+from ..jobs import files as job_files
 from ..maps.base import base_map
 from ..maps.offline import MapParts, page_parts
 from ..model import mappings
 from . import uploads
 from .auth import staff_required
 from .db import get_conn
+from .planner_jobs import enqueue_import
 from .planner_match_form import Vocab, read_form, view
 from .vendor import vendor_url
 
@@ -107,18 +111,31 @@ def match_post(upload_id: str):
         if action == "check":
             preview = preview_assets(conn, upload.path, source=source, mapping=mapping, pending=pending,
                                      settings=settings)
+            rejects_id = uploads.keep_rejects(preview.report)
             return _page(upload, table, mapping, values=values, vocab=terms, preview=preview,
                          the_map=_preview_map(preview), shown=preview.report.rejected[:SHOWN_REJECTS],
-                         rejects_id=uploads.keep_rejects(preview.report))
-        report = import_assets(conn, upload.path, source=source, mapping=mapping, pending=pending,
-                               settings=settings)
+                         rejects_url=rejects_id and url_for("planner_upload.rejects", rejects_id=rejects_id))
+        mapping = check_mapping(mapping)   # what the import would refuse, said here rather than on the job's page
+        check_opening_hours(table.columns, column_targets(table.columns, mapping), mapping)
     except (MappingError, UnreadableFile) as exc:
         return _page(upload, table, mapping, status=400, errors={"mapping": str(exc)}, values=values, vocab=terms)
-    saved_id = mappings.save(conn, source, table.columns, mapping, current_user)
-    uploads.discard(upload)
-    return render_template("planner_match_done.html", upload=upload, report=report, source=source,
-                           outside=outside_count(conn, source), saved_id=saved_id,
-                           shown=report.rejected[:SHOWN_REJECTS], rejects_id=uploads.keep_rejects(report))
+    return _enqueue(upload, mapping, source, pending, table.columns)
+
+
+def _enqueue(upload: uploads.Upload, mapping: dict, source: str, pending: bool, columns: list[str]):
+    """Hand the file to an import job, and save the mapping for the next upload, in one transaction."""
+    folder = job_files.new(current_app.config["ASSETMAP"])
+    path = uploads.move(upload, folder / "upload")
+    conn = get_conn()
+    try:
+        with conn.transaction():
+            saved_id = mappings.save(conn, source, columns, mapping, current_user)
+            arguments = {"folder": folder.name, "path": str(path.relative_to(folder)), "source": source,
+                         "mapping": mapping, "pending": pending, "dry_run": False, "saved_mapping_id": saved_id}
+            return enqueue_import("assets", arguments, f"Community assets from {upload.name} as “{source}”", conn)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 def _download(mapping: dict, source: str) -> Response:

@@ -12,6 +12,9 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ..errors import InvalidParameter
+from ..validate import NUL_MESSAGE
+
 csrf = CSRFProtect()
 
 
@@ -59,6 +62,14 @@ def init_app(app: Flask, exempt_blueprints=()) -> None:
         csrf.exempt(bp)   # the JSON API authenticates staff by Bearer token only, never by cookie
 
     img_src = " ".join(["'self'", "data:", *tile_sources(settings.tiles)])
+
+    @app.before_request
+    def _no_nul():
+        """PostgreSQL text cannot hold a NUL character: a query parameter with one is refused here, on every
+        route, as a 400 naming it, rather than failing in the database as a 500."""
+        for name, value in request.args.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                raise InvalidParameter(name.replace("\x00", "") or "query", NUL_MESSAGE)
 
     @app.context_processor
     def _nonce():

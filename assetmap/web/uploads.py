@@ -98,6 +98,15 @@ def find(upload_id: str, user_id: int) -> Upload | None:
     return Upload(upload_id, path, meta["name"], user_id)
 
 
+def move(upload: Upload, target: Path) -> Path:
+    """Hand the upload's file to another folder (a job's, which keeps it until the job ends); its new path. The
+    upload is no longer kept here."""
+    home = folder() / upload.id
+    relative = upload.path.relative_to(home.resolve())
+    shutil.move(home, target)
+    return target / relative
+
+
 def discard(upload: Upload) -> None:
     shutil.rmtree(folder() / upload.id, ignore_errors=True)
 

@@ -14,6 +14,7 @@ from .. import ratelimit
 from ..errors import AssetMapError
 from ..model import listing
 from ..model.submission import ValidationFailed
+from ..validate import NUL_MESSAGE, nul_at
 from ..workshops import notes, participants, sessions, setup
 from . import workshop_live as live
 from .auth import api_staff_required
@@ -32,6 +33,9 @@ def _body() -> dict:
     body = request.get_json(silent=True) if request.is_json else None
     if not isinstance(body, dict):
         raise ValidationFailed({"body": "send a JSON object (Content-Type: application/json)"})
+    nul = nul_at(body)
+    if nul:
+        raise ValidationFailed({nul: NUL_MESSAGE})
     return body
 
 

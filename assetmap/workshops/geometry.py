@@ -20,7 +20,7 @@ def _parse(value, allowed: tuple[str, ...], max_vertices: int):
         raise GeometryProblem(f"must be a GeoJSON {' or '.join(allowed)}")
     try:
         geom = shape(value)
-    except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException):
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException):
         raise GeometryProblem(f"is not a well-formed GeoJSON {value.get('type')}") from None
     if geom.is_empty:
         raise GeometryProblem("is empty")

@@ -27,7 +27,7 @@ def validate(fields: dict, *, partial: bool = False) -> dict:
     """kind, text and geometry of a note (all needed unless partial, for an edit); every problem at once."""
     errors, out = {}, {}
     if "kind" in fields or not partial:
-        if fields.get("kind") not in KINDS:
+        if not isinstance(fields.get("kind"), str) or fields["kind"] not in KINDS:
             errors["kind"] = f"must be one of {', '.join(KINDS)}"
         out["kind"] = fields.get("kind")
     if "text" in fields or not partial:

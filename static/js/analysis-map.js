@@ -20,11 +20,23 @@
   const NO_DATA = { color: "#555", weight: 1, opacity: 0.8, fillColor: "#fff", fillOpacity: 0, dashArray: "4 3" };
   const ROWS_AT_ONCE = 200; // a long table is shown in pages of this many rows, the rest on demand
 
+  // The vector tile layer the page put on its map for `name` (off until shown).
+  function tileLayer(config, name) {
+    return window[config.tiles[name].layer];
+  }
+
   function start() {
     const root = document.getElementById("analysis");
     const config = JSON.parse(root.dataset.config);
     const map = window[config.map];
     keepMapSized(map);
+    // The page's vector tile layers (config.tiles: layer → its variable, pane, and whether it takes clicks), each
+    // in its own pane over the page's shapes; one that takes no clicks lets them through to the shapes below.
+    Object.values(config.tiles || {}).forEach((t) => {
+      const pane = map.createPane(t.pane);
+      pane.style.zIndex = 450;
+      if (!t.interactive) pane.style.pointerEvents = "none";
+    });
     const statusLine = document.getElementById("analysis-status");
     return {
       root: root,
@@ -270,7 +282,7 @@
   }
 
   window.AssetMapAnalysis = {
-    start, getJson, getAll, withQuery, number, figure, money, percent, wordFor, quintileCuts, classOf,
+    start, tileLayer, getJson, getAll, withQuery, number, figure, money, percent, wordFor, quintileCuts, classOf,
     sequentialClasses, balanceScale, legend, fillTable, breakdownList, areas, highlight, fit, layerControl,
     SEQUENTIAL, NO_DATA,
   };

@@ -1,6 +1,7 @@
-/* /planner/overlaps: services or agencies per neighbourhood as a choropleth, every catchment's outline on demand,
- * and the pooling candidates; choosing a pair draws its two catchments and the area they share.
- * Shared parts are in analysis-map.js.
+/* /planner/overlaps: services or agencies per neighbourhood as a choropleth, every catchment's outline and every
+ * area two catchments share on demand (vector tiles from /tiles/analysis/, which folium put on the page unshown:
+ * they grow with the services, so they are never fetched whole), and the pooling candidates; choosing a pair draws
+ * its two catchments and the area they share. Shared parts are in analysis-map.js.
  */
 (function () {
   "use strict";
@@ -17,12 +18,11 @@
     { color: "#8a3b00", weight: 3, dashArray: "2 5", fillOpacity: 0, className: "pair-catchment pair-b" },
   ];
   const SHARED = { color: "#1d1d1b", weight: 2, fillColor: "#542788", fillOpacity: 0.45, className: "pair-overlap" };
-  const OUTLINE = { color: "#1d1d1b", weight: 1, opacity: 0.6, fill: false, className: "catchment-outline" };
 
   const pairLayer = L.featureGroup();
-  const outlines = L.featureGroup();
+  const outlines = A.tileLayer(config, "analysis_catchments");
+  const sharedAreas = A.tileLayer(config, "overlaps");
   let density = null; // the choropleth layer
-  let outlinesLoaded = false;
 
   function measure() {
     return shadeChoice.querySelector("input:checked").value; // "services" or "agencies"
@@ -51,11 +51,13 @@
     details.appendChild(A.breakdownList("Services by client group", byGroup, (v) => A.number(v)));
   }
 
-  async function loadOutlines() {
-    if (outlinesLoaded) return;
-    outlinesLoaded = true;
-    const collection = await A.getJson(config.urls.catchments);
-    L.geoJSON(collection, { style: () => OUTLINE, interactive: false }).addTo(outlines);
+  // A shared area chosen on the map: the pair and what they share, in words (the tile's own figures).
+  function sharedPopup(p) {
+    const box = el("div", "shared-area");
+    box.appendChild(el("h3", null, p.name_a + " and " + p.name_b));
+    box.appendChild(el("p", null, "Share " + A.number(p.overlap_km2, 2) + " km², where " +
+      A.number(p.population_both) + " people live."));
+    return box;
   }
 
   async function showPair(row) {
@@ -119,14 +121,13 @@
       A.layerControl(map, {
         "Services or agencies per neighbourhood": density,
         "Every catchment's outline": outlines,
+        "Every area two catchments share": sharedAreas,
         "The chosen pair": pairLayer.addTo(map),
       });
-      map.on("overlayadd", (e) => {
-        if (e.layer === outlines) {
-          outlinesBox.checked = true;
-          loadOutlines();
-        }
+      sharedAreas.on("click", (e) => {
+        L.popup().setLatLng(e.latlng).setContent(sharedPopup(e.layer.properties)).openOn(map);
       });
+      map.on("overlayadd", (e) => e.layer === outlines && (outlinesBox.checked = true));
       map.on("overlayremove", (e) => e.layer === outlines && (outlinesBox.checked = false));
       outlinesBox.addEventListener("change", () => (outlinesBox.checked ? outlines.addTo(map) : outlines.remove()));
       fillTables(data.pooling, data.density.features.map((f) => f.properties));

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 
 from assetmap.ingest.neighbourhoods import import_neighbourhoods
-from tests.helpers import LiveServer, add_staff, cheap_hashes, running_app, sign_in_page
+from tests.helpers import LiveServer, add_staff, cheap_hashes, jobs_worker, running_app, sign_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +54,7 @@ def camden(fresh_db_url, realdata, monkeypatch, tmp_path):
         add_staff(conn)
     path = tmp_path / "Camden libraries 2023.csv"
     rows = libraries_csv(realdata, path)
-    with running_app(fresh_db_url, home=tmp_path / "home") as app, LiveServer(app) as live:
+    with running_app(fresh_db_url, home=tmp_path / "home") as app, LiveServer(app) as live, jobs_worker(app):
         yield live.url, fresh_db_url, path, rows
 
 
@@ -116,8 +116,9 @@ def test_a_planner_matches_someone_elses_file_and_imports_it(page, axe, camden):
     with psycopg.connect(db_url) as conn:
         assert conn.execute("SELECT count(*) FROM assets").fetchone()[0] == 0          # a check writes nothing
 
-    page.get_by_role("button", name="Import", exact=True).click()
+    page.get_by_role("button", name="Import", exact=True).click()   # a job's page, which follows it to its end
     page.wait_for_selector("h1:has-text('imported')")
+    assert axe() == []
     assert f"inserted {rows - 1}" in page.locator("#summary").inner_text()
     assert "1 asset of “Camden libraries 2023” lies outside" in page.locator("#outside").inner_text()
     with psycopg.connect(db_url) as conn:

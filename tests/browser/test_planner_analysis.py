@@ -58,13 +58,46 @@ def test_overlaps_page(planner_page, axe, analysis_server):
     # Shading by agencies changes the legend; every catchment's outline comes on demand.
     page.get_by_label("Agencies that reach it").check()
     assert "Agencies reaching" in page.locator("#legend").inner_text()
-    page.get_by_label("Show every catchment's outline").check()
-    page.locator("path.catchment-outline").nth(40).wait_for(state="attached")
+    # (vector tiles of the analyses' catchments, drawn on canvases, with the page's filters)
+    with page.expect_response(lambda r: "/tiles/analysis/analysis_catchments/" in r.url and r.status == 200):
+        page.get_by_label("Show every catchment's outline").check()
+    page.locator(".leaflet-tiles-analysis_catchments-pane canvas.leaflet-tile").first.wait_for(state="attached")
+    assert not any("/planner/analysis/catchments.geojson" in u and "services=" not in u for u in page.watch.requests)
 
     # A neighbourhood's services by theme and client group.
     page.locator("#density-table tbody tr").first.get_by_role("button").click()
     assert "Services by theme" in page.locator("#density-details").inner_text()
     assert axe() == []
+    page.watch.assert_clean()
+
+
+def test_the_overlaps_map_draws_every_shared_area_from_tiles(planner_page, analysis_server):
+    page = planner_page
+    open_page(page, analysis_server + "/planner/overlaps?client_group=older_people")
+    first = page.locator("#pooling-table tbody tr").first
+    first.get_by_role("button").click()   # the map fits the pair
+    page.wait_for_selector("#analysis[data-pair][data-state=ready]")
+    page.locator(".leaflet-control-layers").hover()
+    with page.expect_response(lambda r: "/tiles/analysis/overlaps/" in r.url and r.status == 200) as tile:
+        page.get_by_label("Every area two catchments share").check()
+    assert "client_group=older_people" in tile.value.url   # the page's filters reach the tiles
+    page.locator(".leaflet-tiles-overlaps-pane canvas.leaflet-tile-loaded").first.wait_for()
+    page.wait_for_function("() => !document.querySelector("
+                           "'.leaflet-tiles-overlaps-pane canvas.leaflet-tile:not(.leaflet-tile-loaded)')")
+    # A shared area on the map says which pair shares it and who lives there: click inside the chosen pair's
+    # (drawn apart, as a path; other pairs may share the same spot).
+    page.mouse.move(0, 0)
+    popup = page.locator(".leaflet-popup-content .shared-area")
+    for _ in range(10):   # the tiles under the centre may still be drawing their canvases
+        box = page.locator(".leaflet-overlay-pane path.pair-overlap").bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        try:
+            popup.first.wait_for(timeout=1000)
+            break
+        except Exception:   # noqa: BLE001 (Playwright's TimeoutError: try again)
+            continue
+    said = popup.first.inner_text()
+    assert " and " in said.splitlines()[0] and "km²" in said and "people live" in said
     page.watch.assert_clean()
 
 

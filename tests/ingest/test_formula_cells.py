@@ -29,7 +29,8 @@ def test_every_formula_start_is_neutralised_and_comes_back():
 def _name_one_asset(conn, name):
     return conn.execute(
         "UPDATE assets SET name = %s, description = %s WHERE id = "
-        "(SELECT min(id) FROM assets WHERE status = 'published' AND NOT is_private_home) RETURNING public_id::text AS public_id",
+        "(SELECT min(id) FROM assets WHERE status = 'published' AND NOT is_private_home) "
+        "RETURNING public_id::text AS public_id",
         (name, "-5 hours a week")).fetchone()["public_id"]
 
 

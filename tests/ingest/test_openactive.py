@@ -20,7 +20,7 @@ from assetmap.cli import main
 from assetmap.ingest.openactive import import_openactive, read_feed
 from assetmap.ingest.openactive_sessions import session
 from assetmap.model.submission import Vocabularies, validate_schedule
-from tests.helpers import add_staff, cheap_hashes, csrf_token, running_app, sign_in
+from tests.helpers import add_staff, cheap_hashes, csrf_token, follow_job, running_app, sign_in
 
 DATA = Path(__file__).parent / "data"
 FEED, LATER = DATA / "openactive_feed.json", DATA / "openactive_feed_later.json"
@@ -288,6 +288,6 @@ def test_the_upload_page_runs_the_same_importer(fresh_demo_db_url, tmp_path, mon
         assert "OpenActive sessions" in client.get("/planner/data/import").get_data(as_text=True)
         data = {"csrf_token": csrf_token(client, "/planner/data/import"), "kind": "openactive",
                 "file": (FEED.open("rb"), "openactive_feed.json")}
-        html = client.post("/planner/data/import", data=data, content_type="multipart/form-data").get_data(
-            as_text=True)
+        html = follow_job(client, client.post("/planner/data/import", data=data,
+                                              content_type="multipart/form-data")).get_data(as_text=True)
     assert "read 14" in html and "no remainingAttendeeCapacity" in html

@@ -137,10 +137,10 @@ def test_serve_starts_no_worker_without_mail(settings):
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30) as response:
                     assert response.status == 200
                     break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 assert time.monotonic() < deadline and proc.poll() is None, "serve did not come up"
                 time.sleep(0.2)
     finally:

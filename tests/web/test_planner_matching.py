@@ -11,7 +11,7 @@ import pytest
 
 from assetmap.ingest.asset_files import import_assets
 from assetmap.model import users
-from tests.helpers import PASSWORD, XSS, csrf_token, sign_in
+from tests.helpers import PASSWORD, XSS, csrf_token, follow_job, sign_in
 
 
 @pytest.fixture
@@ -83,7 +83,9 @@ def upload(client, name: str, content: bytes) -> str:
 
 
 def post(client, page: str, fields: dict, action: str):
-    return client.post(page, data={**fields, "action": action})
+    """Press a button; an import it queues is run, and its job's page returned."""
+    response = client.post(page, data={**fields, "action": action})
+    return follow_job(client, response) if action == "import" and response.status_code == 303 else response
 
 
 def column(fields: dict, html: str, name: str) -> str:

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from assetmap.cli import main
-from tests.helpers import XSS, add_staff, csrf_token, running_app, scratch_database, sign_in
+from tests.helpers import XSS, add_staff, csrf_token, follow_job, running_app, scratch_database, sign_in
 
 
 @pytest.fixture
@@ -30,9 +30,11 @@ def signed_in(app, email="pat@example.org"):
 
 
 def upload(client, kind, name, content: bytes, **fields):
+    """Post the upload form; an import it queues is run, and its job's page returned."""
     data = {"csrf_token": csrf_token(client, "/planner/data/import"), "kind": kind,
             "file": (io.BytesIO(content), name), **fields}
-    return client.post("/planner/data/import", data=data, content_type="multipart/form-data")
+    response = client.post("/planner/data/import", data=data, content_type="multipart/form-data")
+    return follow_job(client, response) if response.status_code == 303 else response
 
 
 def matched(client, response, columns: list[str], action: str = "import", **fields):
@@ -45,7 +47,8 @@ def matched(client, response, columns: list[str], action: str = "import", **fiel
     data = {"csrf_token": csrf_token(client, page), "source": re.search(r'id="source" name="source" value="([^"]*)"',
                                                                         html).group(1), "action": action,
             **{f"col-{i}": col for i, col in enumerate(columns)}, **fields}
-    return client.post(page, data=data)
+    response = client.post(page, data=data)
+    return follow_job(client, response) if action == "import" else response
 
 
 def assets_csv(db) -> bytes:
@@ -69,7 +72,7 @@ def test_an_upload_imports_good_rows_and_reports_the_bad_ones(app, db):
     assert "casino" in html and XSS not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     names = {r["name"] for r in db.execute("SELECT name FROM assets WHERE name LIKE 'Upload %%'")}
     assert names == {"Upload Hall", "Upload Library"}
-    link = re.search(r'href="(/planner/data/import/rejects/[^"]+\.csv)"', html).group(1)
+    link = re.search(r'href="(/planner/jobs/\d+/rejects\.csv)"', html).group(1)
     rejects = client.get(link)
     assert rejects.status_code == 200 and rejects.mimetype == "text/csv"
     assert "casino" in rejects.get_data(as_text=True)

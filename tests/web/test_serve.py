@@ -23,18 +23,18 @@ def serve(database_url: str, port: int) -> subprocess.Popen:
 
 
 def get(url: str):
-    with urllib.request.urlopen(url, timeout=5) as response:
+    with urllib.request.urlopen(url, timeout=30) as response:
         return response.status, response.headers, response.read()
 
 
-def wait_until_up(proc: subprocess.Popen, url: str, seconds: float = 30):
+def wait_until_up(proc: subprocess.Popen, url: str, seconds: float = 60):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             pytest.fail(f"serve exited early:\n{proc.stdout.read()}")
         try:
             return get(url)
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
     pytest.fail(f"{url} did not answer within {seconds} s")
 

@@ -8,8 +8,9 @@ def test_a_repeated_note_or_vote_is_added_once(ws_client, ws_db, workshop, join)
                            "FROM neighbourhoods ORDER BY code LIMIT 1) p").fetchone()
     note = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [centre["x"], centre["y"]]},
             "properties": {"kind": "asset", "text": "The bowls club has a free room"}}
-    first = ws_client.post(f"/api/v1/workshops/{code}/notes", json=note, headers=ann | {"Idempotency-Key": "note-1-abc"})
-    again = ws_client.post(f"/api/v1/workshops/{code}/notes", json=note, headers=ann | {"Idempotency-Key": "note-1-abc"})
+    keyed = ann | {"Idempotency-Key": "note-1-abc"}
+    first = ws_client.post(f"/api/v1/workshops/{code}/notes", json=note, headers=keyed)
+    again = ws_client.post(f"/api/v1/workshops/{code}/notes", json=note, headers=keyed)
     assert first.status_code == again.status_code == 201 and first.get_json() == again.get_json()
     assert again.headers["Idempotent-Replayed"] == "true"
     assert ws_db.execute("SELECT count(*) AS n FROM workshop_notes").fetchone()["n"] == 1

@@ -66,7 +66,8 @@ class Server:
         pytest.fail(f"the server did not answer within {seconds} s:\n{self.output()}")
 
     def workers(self) -> list[psutil.Process]:
-        return psutil.Process(self.proc.pid).children()
+        """gunicorn's workers: its children but the jobs and mail workers `assetmap serve` starts beside it."""
+        return [p for p in psutil.Process(self.proc.pid).children() if "assetmap.cli" not in " ".join(p.cmdline())]
 
     def holders(self) -> dict[int, int]:
         """Client port → pid of the worker holding that connection to the server's port."""
