@@ -40,6 +40,7 @@ POLICY = {
     "capacity.search_page": EVERYONE, "exchange.request_form": EVERYONE, "exchange.sent": EVERYONE,
     "auth.sign_in": EVERYONE, "auth.sign_out": EVERYONE,
     "tiles.tile": EVERYONE, "tiles.tilejson": EVERYONE,
+    "tiles.analysis_tile": MODERATORS | {BEARER_PLANNER}, "tiles.analysis_tilejson": MODERATORS | {BEARER_PLANNER},
     "ogc.landing": EVERYONE, "ogc.api": EVERYONE, "ogc.conformance": EVERYONE, "ogc.collection_list": EVERYONE,
     "ogc.collection": EVERYONE, "ogc.item_list": EVERYONE, "ogc.item": EVERYONE, "ogc.queryables": EVERYONE,
     # -- private links

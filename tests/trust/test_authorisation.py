@@ -115,7 +115,8 @@ def _url(world, rule, actor) -> str:
         else:
             values[name] = {
                 "offer_id": world["offer_id"], "code": world["code"], "note_id": world["note_id"],
-                "layer": "assets", "name": "assets" if rule.endpoint.startswith("tiles.") else "overlaps",
+                "layer": "assets",
+                "name": "assets" if rule.endpoint in ("tiles.tile", "tiles.tilejson") else "overlaps",
                 "ext": "csv", "z": 0, "x": 0, "y": 0, "collection_id": "assets",
                 "feature_id": str(world["a"].public_id), "filename": "js/dom.js", "upload_id": "A" * 20,
                 "rejects_id": "A" * 20, "mapping_id": 999_999, "job_id": 999_999, "need_id": 999_999,
