@@ -24,7 +24,7 @@ from psycopg import sql
 from .. import schedule_weeks, schedules
 from ..config import Settings
 from ..model import audit
-from ..model.submission import AssetSubmission, ValidationFailed, validate_submission, vocabularies
+from ..model.submission import MAX_OFFERS, AssetSubmission, ValidationFailed, validate_submission, vocabularies
 from .report import ImportReport
 from .staging import (
     Ticker,
@@ -108,8 +108,7 @@ def _checked(rows: list[tuple[int, dict[str, Any]]], found: dict, known, report:
                 data["lon"], data["lat"] = result.lon, result.lat
                 geocoded[0] += 1
             try:
-                sub = validate_submission({k: data.get(k) for k in _SUBMISSION_KEYS}, vocabularies=known,
-                                          inside_service_area=None)
+                sub = _submission(number, data, known, report)
             except ValidationFailed as exc:
                 report.reject(number, fields, "; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
                 continue
@@ -121,6 +120,46 @@ def _checked(rows: list[tuple[int, dict[str, Any]]], found: dict, known, report:
             seen[ref] = number
             valid.append((number, ref, sub))
         yield valid, min(CHUNK, len(rows) - start)
+
+
+def _submission(number: int, data: dict[str, Any], known, report: ImportReport) -> AssetSubmission:
+    """The row checked by the shared rules. A bad offer does not sink its asset: it is dropped, with its reason on
+    the report, and the asset is kept with its valid offers; anything wrong with the asset itself rejects the row."""
+    values = {k: data.get(k) for k in _SUBMISSION_KEYS}
+    offers = values["capacity"]
+    dropped: dict[int, str] = {}
+    if isinstance(offers, list) and len(offers) > MAX_OFFERS:
+        dropped = {i: f"a place holds at most {MAX_OFFERS} offers" for i in range(MAX_OFFERS, len(offers))}
+    values["capacity"] = _without(offers, dropped)
+    try:
+        sub = validate_submission(values, vocabularies=known, inside_service_area=None)
+    except ValidationFailed as exc:
+        bad = _offer_problems(exc.errors)
+        if not bad or sum(len(p) for p in bad.values()) < len(exc.errors):
+            raise
+        sub = validate_submission(values | {"capacity": _without(values["capacity"], bad)}, vocabularies=known,
+                                  inside_service_area=None)
+        dropped |= {i: "; ".join(p) for i, p in bad.items()}
+    for i in sorted(dropped):
+        offer = offers[i] if isinstance(offers[i], dict) else {}
+        kind = _text(offer.get("kind"))[:40]
+        report.drop(number, _text(data.get("name"))[:80], f"offer {i + 1}" + (f" ({kind})" if kind else ""),
+                    dropped[i], "place")
+    return sub
+
+
+def _offer_problems(errors: dict[str, str]) -> dict[int, list[str]]:
+    """The errors that belong to one offer (`capacity.N`, `capacity.N.field`), by the offer's index."""
+    bad: dict[int, list[str]] = {}
+    for key, message in errors.items():
+        parts = key.split(".", 2)
+        if parts[0] == "capacity" and len(parts) > 1 and parts[1].isdigit():
+            bad.setdefault(int(parts[1]), []).append(f"{parts[2]}: {message}" if len(parts) > 2 else message)
+    return bad
+
+
+def _without(offers: Any, dropped: dict[int, Any]) -> Any:
+    return [o for i, o in enumerate(offers) if i not in dropped] if dropped and isinstance(offers, list) else offers
 
 
 _SUBMISSION_KEYS = ("name", "category", "description", "audience", "accessibility", "organisation", "address",

@@ -36,6 +36,12 @@ class ImportReport:
     def reject(self, row_number: int, row: dict[str, Any], reason: str) -> None:
         self.rejected.append(Rejected(row_number, row, reason))
 
+    def drop(self, row_number: int, row_name: str, part: str, reason: str, kept: str) -> None:
+        """A bad part of a row (an offer, a site) left out while the rest of the row is imported: one note, in the
+        one shape every importer uses, so the CLI, the upload page and the job page all say what was dropped."""
+        named = f" ({row_name})" if row_name else ""
+        self.notes.append(f"dropped: row {row_number}{named}, {part}: {reason}; the {kept} is kept without it")
+
     def counts(self) -> dict[str, Any]:
         """What the audit log keeps of an import."""
         counts = {"source": self.source, "read": self.read, "inserted": self.inserted, "updated": self.updated,

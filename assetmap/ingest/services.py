@@ -48,8 +48,11 @@ def _text(value: Any) -> str:
 
 
 def validate_service(fields: dict[str, Any], *, themes: set[str], groups: set[str], codes: set[str],
-                     located: dict) -> tuple[dict, list[dict], list[str]]:
-    """(clean service, clean sites, problems); `located` maps geocoding queries to results."""
+                     located: dict) -> tuple[dict, list[dict], list[str], dict[int, str]]:
+    """(clean service, clean sites, problems, dropped sites); `located` maps geocoding queries to results.
+
+    A bad site does not sink its service: it is left out (dropped: its index → why) and the service is kept with
+    its other sites; the problems are the service's own, each a reason to reject the row."""
     errors: list[str] = []
     svc: dict[str, Any] = {}
     for key, limit, required in (("agency", 200, True), ("name", 200, True), ("description", 5000, False),
@@ -82,7 +85,13 @@ def validate_service(fields: dict[str, Any], *, themes: set[str], groups: set[st
             svc["annual_spend"] = round(spend, 2)
         except ValueError:
             errors.append("annual_spend: must be a number of pounds, 0 or more")
-    sites = [_site(i, s, located, errors) for i, s in enumerate(fields.get("sites") or [])]
+    sites, dropped = [], {}
+    for i, raw in enumerate(fields.get("sites") or []):
+        problems: list[str] = []
+        site = _site(i, raw, located, problems)
+        if problems:
+            dropped[i] = "; ".join(p.removeprefix(f"sites.{i}.") for p in problems)
+        sites += [] if problems else [site]
     svc.update(radius_m=None, catchment_codes=None, catchment_wkb=None)
     catchment = fields.get("catchment") or {}
     if catchment.get("geometry") is not None:
@@ -105,7 +114,7 @@ def validate_service(fields: dict[str, Any], *, themes: set[str], groups: set[st
         unknown = [c for c in svc["catchment_codes"] if c not in codes]
         if unknown:
             errors.append(f"catchment_neighbourhoods: unknown {', '.join(unknown[:10])}")
-    return svc, sites, errors
+    return svc, sites, errors, dropped
 
 
 def _site(i: int, raw: dict[str, Any], located: dict, errors: list[str]) -> dict[str, Any]:
@@ -167,15 +176,18 @@ def load_services(conn: psycopg.Connection, rows: Iterable[tuple[int, dict[str, 
     services, sites, seen = [], [], {}
     for number, fields in rows:
         ticker.tick()
-        svc, svc_sites, errors = validate_service(fields, themes=themes, groups=groups, codes=codes,
-                                                  located=located)
+        svc, svc_sites, errors, dropped = validate_service(fields, themes=themes, groups=groups, codes=codes,
+                                                           located=located)
         ref = _text(fields.get("source_ref")) or stable_ref(svc["agency"], svc["name"])
         if not errors and ref in seen:
             errors.append(f"source_ref {ref!r} repeats row {seen[ref]}")
         if errors:
-            report.reject(number, _shown(fields), "; ".join(errors))
+            report.reject(number, _shown(fields), "; ".join(errors + [f"sites.{i}: {w}" for i, w in dropped.items()]))
             continue
         seen[ref] = number
+        for i, why in dropped.items():
+            name = _text(fields["sites"][i].get("name"))[:80]
+            report.drop(number, svc["name"][:80], f"site {i + 1}" + (f" ({name})" if name else ""), why, "service")
         services.append((number, ref, *(svc[k] for k in list(SERVICE_COLUMNS)[2:])))
         sites += [(ref, i, *(s[k] for k in list(SITE_COLUMNS)[2:])) for i, s in enumerate(svc_sites)]
     ticker.flush()

@@ -179,8 +179,9 @@ def test_capacity_columns_and_offers_file(conn, tmp_path):
     pd.DataFrame([{"source_ref": "h1", "kind": "volunteer_time", "quantity": 10, "unit": "hours_per_week"},
                   {"source_ref": "nope", "kind": "space"}]).to_csv(offers, index=False)
     report = import_assets(conn, path, offers_path=offers)
-    assert report.inserted == 1
-    assert "capacity.0.schedule" in report.rejected[0].reason
+    assert report.inserted == 2 and not report.rejected   # the bad offer is dropped, its place kept
+    assert any(n.startswith("dropped: row 2 (Kentish Town Library), offer 1 (space): schedule:")
+               for n in report.notes), report.notes
     assert any("1 offers in offers.csv name no asset" in n for n in report.notes)
     assert conn.execute("SELECT array_agg(kind ORDER BY kind) FROM capacity_offers").fetchone()[0] == \
         ["space", "volunteer_time"]
