@@ -151,6 +151,7 @@ def load_needs(conn: psycopg.Connection, rows: Iterable[tuple[int, dict[str, Any
         report.notes.append(f"{by_code} placed by neighbourhood_code alone: their postcode could not be geocoded")
 
     with import_transaction(conn, dry_run) as cur:
+        audit.acting(cur, actor=f"import:{source}")
         stage(cur, "import_needs", NEED_COLUMNS, valid)
         _upsert(cur, source)
         schedule_weeks.remember(cur, [r[0] for r in cur.execute("SELECT DISTINCT schedule FROM import_needs")])

@@ -3,6 +3,8 @@
 Every writer goes through `write`, so each row has the same shape: who (`actor`, and `user_id` for staff), what
 (`action` on `entity`, optionally one `entity_id`), the state `before` and `after`, and a `reason` when one was given.
 Actors are 'user:<email>' for staff, 'resident' or 'api' for contributions, 'import:<source>' for imports.
+Services, their sites and catchments, and needs are logged by the database itself, row by row, whoever changes them;
+`acting` tells it who.
 """
 
 from __future__ import annotations
@@ -35,6 +37,16 @@ def write(conn: psycopg.Connection | psycopg.Cursor, *, actor: str, action: str,
     """, {"user_id": user_id, "actor": actor, "action": action, "entity": entity, "entity_id": entity_id,
           "before": None if before is None else Jsonb(before), "after": None if after is None else Jsonb(after),
           "reason": reason})
+
+
+def acting(conn: psycopg.Connection | psycopg.Cursor, *, actor: str, user_id: int | None = None,
+           action: str | None = None, reason: str | None = None) -> None:
+    """Who makes the changes that follow in this transaction, for the database's own audit triggers (services, their
+    sites and catchments, needs: migration 0028), which write a row per changed row with its before and after.
+    Transaction-local: the settings end with the transaction (call it inside one)."""
+    conn.execute("SELECT set_config('assetmap.actor', %s, true), set_config('assetmap.user_id', %s, true), "
+                 "set_config('assetmap.action', %s, true), set_config('assetmap.reason', %s, true)",
+                 (actor, "" if user_id is None else str(user_id), action or "", reason or ""))
 
 
 def rows(conn: psycopg.Connection, start: datetime, end: datetime) -> Iterator[dict]:

@@ -116,11 +116,9 @@ def confirm(conn: psycopg.Connection, exchange_id: int, side: str, settings: Set
             need = cur.execute("SELECT to_jsonb(n) AS s FROM capacity_needs n WHERE id = %s AND status = 'open' "
                                "FOR UPDATE", (before["need_id"],)).fetchone()
             if need is not None:
+                # The database writes the need's audit row, before and after (migration 0028).
+                audit.acting(cur, actor=actor, user_id=user_id, action="met")
                 cur.execute("UPDATE capacity_needs SET status = 'met' WHERE id = %s", (before["need_id"],))
-                after = cur.execute("SELECT to_jsonb(n) AS s FROM capacity_needs n WHERE id = %s",
-                                    (before["need_id"],)).fetchone()["s"]
-                audit.write(cur, actor=actor, action="met", entity="capacity_needs", entity_id=before["need_id"],
-                            before=need["s"], after=after, user_id=user_id)
         request_mail.confirmed(cur, settings, exchange_id)
 
 

@@ -41,10 +41,10 @@ def pending(conn: psycopg.Connection) -> list[PendingNeed]:
 
 def decide(conn: psycopg.Connection, need_id: int, approve: bool, staff: Staff) -> None:
     with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+        # The audit row, with the whole need before and after, is the database's (migration 0028).
+        audit.acting(cur, actor=audit.staff_actor(staff), user_id=staff.id,
+                     action="approve" if approve else "reject")
         row = cur.execute("UPDATE capacity_needs SET status = %s WHERE id = %s AND status = 'pending' "
                           "RETURNING id, title", ("open" if approve else "closed", need_id)).fetchone()
         if row is None:
             raise NotFound("That need is no longer waiting: another planner may have decided it.")
-        audit.write(cur, actor=audit.staff_actor(staff), action="approve" if approve else "reject",
-                    entity="capacity_needs", entity_id=need_id, before={"status": "pending"},
-                    after={"status": "open" if approve else "closed"}, user_id=staff.id)

@@ -48,14 +48,14 @@ def promote(conn: psycopg.Connection, workshop: Workshop, note_id: int, fields: 
     if to == "need":
         with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
             values = _need(cur, fields, note)
+            # The database writes the need's audit row (migration 0028), as this staff member's.
+            audit.acting(cur, actor=audit.staff_actor(staff), user_id=staff.id, reason=f"workshop {workshop.code}")
             need_id = cur.execute("""
                 INSERT INTO capacity_needs (title, kind, description, quantity, unit, geom, status, source)
                 VALUES (%(title)s, %(kind)s, %(description)s, %(quantity)s, %(unit)s,
                         ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), 'pending', %(source)s)
                 RETURNING id""", values | {"source": f"workshop:{workshop.code}"}).fetchone()["id"]
             made = {"need": need_id}
-            audit.write(cur, actor=audit.staff_actor(staff), action="create", entity="capacity_needs",
-                        entity_id=need_id, after=values, user_id=staff.id, reason=f"workshop {workshop.code}")
             _remember(conn, workshop, note_id, made, staff)
         return made
     raise ValidationFailed({"to": 'must be "asset" or "need"'})

@@ -66,7 +66,7 @@ def test_csv_with_lat_lon(conn, tmp_path):
     assert one(conn, "SELECT array_agg(DISTINCT source) FROM capacity_needs") == ["needs"]
     assert one(conn, "SELECT count(*) FROM organisations WHERE source = 'needs'") == 2
     assert one(conn, "SELECT after->>'inserted' FROM audit_log WHERE actor = 'import:needs' "
-                     "AND entity = 'capacity_needs'") == "2"
+                     "AND entity = 'capacity_needs' AND action = 'import'") == "2"
 
 
 def test_postcode_geocoded_from_the_gazetteer(conn, tmp_path):
