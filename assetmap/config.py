@@ -96,6 +96,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds between requests to an online geocoder (Nominatim's public servers allow one a second).", float),
     Setting("max_upload_mb", "ASSETMAP_MAX_UPLOAD_MB", 200, "Largest file a planner may upload to import, in MB.",
             int),
+    Setting("max_import_rows", "ASSETMAP_MAX_IMPORT_ROWS", 500_000,
+            "Most rows (features, services, items) one import may hold, uploaded or from the command line "
+            "(`--no-row-limit` lifts it there); a larger file is refused before anything is written. 0: no limit.",
+            int),
     Setting("max_body_kb", "ASSETMAP_MAX_BODY_KB", 256,
             "Largest request body from anyone not signed in as staff (forms, API writes, workshop notes), in KB; "
             "larger ones get 413 before they are read.", int),
@@ -162,6 +166,7 @@ class Settings:
     geocoder_user_agent: str = "AssetMap"
     geocoder_min_delay: float = 1.0
     max_upload_mb: int = 200
+    max_import_rows: int = 500_000
     max_body_kb: int = 256
     secure_cookies: bool | None = None
     pooling_weights: str = "population=0.4,client_groups=0.2,shares=0.2,spend=0.2"
@@ -265,6 +270,7 @@ def check(settings: Settings) -> list[str]:
     number("map_tiles_above", int, 0)
     number("trusted_proxies", int, 0)
     number("max_upload_mb", int, 1)
+    number("max_import_rows", int, 0)
     number("max_body_kb", int, 1)
     number("geocoder_min_delay", float, 0)
     number("sharing_max_distance_m", float, 1, 100_000)

@@ -6,6 +6,7 @@ runs; each command here parses its options, hands the importer the settings it w
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sys
 import xml.etree.ElementTree as ET
@@ -47,9 +48,14 @@ def _options(fn):
     fn = click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
                       help="Where to write rejected rows (default: FILE.rejects.csv beside the input).")(fn)
     fn = click.option("--dry-run", is_flag=True, help="Check and count everything, then write nothing.")(fn)
+    fn = click.option("--no-row-limit", is_flag=True,
+                      help="Import however many rows the file holds (beyond ASSETMAP_MAX_IMPORT_ROWS).")(fn)
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args, no_row_limit: bool = False, **kwargs):
+        if no_row_limit:   # the commands take the settings from the context (pass_obj), so lift it there
+            ctx = click.get_current_context()
+            ctx.obj = dataclasses.replace(ctx.obj, max_import_rows=0)
         try:
             return fn(*args, **kwargs)
         except FILE_ERRORS as exc:

@@ -33,7 +33,7 @@ from .asset_mapping import (
 )
 from .assets import load_assets
 from .read import Record, Table, read_table
-from .report import ImportReport
+from .report import ImportReport, check_rows
 from .weekdays import DayError, schedule
 
 __all__ = ["FIELDS", "OFFER_FIELDS", "MappingError", "check_mapping", "column_targets", "load_mapping",
@@ -152,6 +152,7 @@ def import_assets(conn: psycopg.Connection, path: Path | str, *, source: str | N
     """Import an asset file; published unless pending (staff run imports). Re-importing updates in place."""
     path = Path(path)
     report, rows = prepare(path, mapping, offers_path, dry_run)
+    check_rows(report.read, settings)
     return load_assets(conn, rows, source=source or path.stem, report=report,
                        status="pending" if pending else "published", dry_run=dry_run, settings=settings,
                        progress=progress)

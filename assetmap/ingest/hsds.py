@@ -8,7 +8,7 @@ from pathlib import Path
 from ..config import Settings
 from ..hsds.read import HsdsRows, read_package
 from .assets import load_assets
-from .report import ImportReport
+from .report import ImportReport, check_rows
 from .services import load_services
 from .staging import import_transaction
 
@@ -23,6 +23,7 @@ def load_hsds(conn, rows: HsdsRows, *, dry_run: bool = False, progress=None,
               settings: Settings | None = None) -> ImportReport:
     """Load what read_package read: services, then the assets holding spare capacity; the counts are of both."""
     report = rows.report
+    check_rows(len(rows.services) + len(rows.assets), settings, "services and places")
     with import_transaction(conn, dry_run) as cur:
         load_services(conn, rows.services, source=report.source, report=report, dry_run=dry_run, progress=progress,
                       settings=settings)

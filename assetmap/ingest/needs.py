@@ -25,7 +25,7 @@ from ..config import Settings
 from ..model import audit
 from ..model.submission import Vocabularies, normalise_postcode, validate_offers, vocabularies
 from .read import Record, read_table
-from .report import ImportReport
+from .report import ImportReport, check_rows
 from .staging import Ticker, geocode_missing, has_coordinates, import_transaction, stable_ref, stage
 
 FIELDS = ("source_ref", "title", "kind", "quantity", "unit", "schedule", "audience", "description", "organisation",
@@ -119,6 +119,7 @@ def load_needs(conn: psycopg.Connection, rows: Iterable[tuple[int, dict[str, Any
                progress: Callable[[int], None] | None = None) -> ImportReport:
     """Validate need rows, reject the bad ones, upsert the rest by (source, source_ref)."""
     rows = list(rows)   # counted in report.read by whoever read them from the file
+    check_rows(max(report.read, len(rows)), settings)
     report.dry_run = dry_run
     known = vocabularies(conn)
     with conn.cursor(row_factory=tuple_row) as cur:

@@ -35,7 +35,7 @@ from ..config import Settings
 from ..model.submission import MAX_OFFERS, vocabularies
 from .assets import load_assets
 from .openactive_sessions import is_series, pick, series_ref, session
-from .report import ImportReport
+from .report import ImportReport, check_rows
 from .staging import import_transaction, stage
 
 SOURCE = "openactive"
@@ -100,6 +100,7 @@ def load_openactive(conn: psycopg.Connection, items: list[dict], report: ImportR
                     progress=None, settings: Settings | None = None, now: dt.datetime | None = None) -> ImportReport:
     """Apply the items to what earlier imports read, then load every place whose sessions changed, with all of its
     sessions' offers, through load_assets (one transaction; a dry run writes nothing)."""
+    check_rows(len(items), settings, "feed items")
     now = now or dt.datetime.now(dt.UTC)
     known = vocabularies(conn)
     latest: dict[tuple, dict] = {}

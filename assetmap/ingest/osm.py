@@ -24,7 +24,7 @@ from shapely.geometry import MultiPoint, Polygon, shape
 from ..config import Settings, project_root
 from ..model.submission import normalise_postcode
 from .assets import load_assets
-from .report import ImportReport
+from .report import ImportReport, check_rows
 
 WHEELCHAIR = {"yes": "Wheelchair accessible", "designated": "Wheelchair accessible",
               "limited": "Partly wheelchair accessible", "no": "Not wheelchair accessible"}
@@ -218,5 +218,6 @@ def import_osm(conn, path: Path | str, *, dry_run: bool = False, progress=None,
 def load_osm(conn, rows: list, report: ImportReport, *, dry_run: bool = False, progress=None,
              settings: Settings | None = None) -> ImportReport:
     """Load rows read_osm has read (the command line reads first, to size its progress bar)."""
+    check_rows(report.read, settings, "OSM features")
     return load_assets(conn, rows, source="osm", report=report, status="published", dry_run=dry_run,
                        progress=progress, settings=settings)

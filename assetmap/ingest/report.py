@@ -12,6 +12,24 @@ from pathlib import Path
 from typing import Any
 
 from .. import spreadsheet
+from ..errors import AssetMapError
+
+
+class TooManyRows(AssetMapError):
+    """A file with more rows than one import may hold (ASSETMAP_MAX_IMPORT_ROWS); refused before anything is
+    written."""
+
+    status = 413
+
+
+def check_rows(count: int, settings: Any, what: str = "rows") -> None:
+    """Refuse an import of more than the settings' max_import_rows (0, or no settings, as a library call: no
+    limit). Called by each importer once the file is read and before its transaction starts."""
+    limit = getattr(settings, "max_import_rows", 0) if settings is not None else 0
+    if limit and count > limit:
+        raise TooManyRows(f"the file holds {count:,} {what}, more than the {limit:,} one import may hold "
+                          "(ASSETMAP_MAX_IMPORT_ROWS): split it into smaller files, or on the command line lift the "
+                          "limit with --no-row-limit")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from psycopg.rows import tuple_row
 
 from ..config import Settings
 from ..model import audit
-from .report import ImportReport
+from .report import ImportReport, check_rows
 from .service_rules import AGENCY_KINDS, AGENCY_LABELS, SITE_KINDS, _text, validate_service
 from .staging import Ticker, geocode_missing, import_transaction, stable_ref, stage
 
@@ -43,6 +43,7 @@ def load_services(conn: psycopg.Connection, rows: Iterable[tuple[int, dict[str, 
                   progress: Callable[[int], None] | None = None) -> ImportReport:
     """Validate service rows, reject the bad ones, upsert the rest by (source, source_ref) with sites and areas."""
     rows = list(rows)   # counted in report.read by whoever read them from the file
+    check_rows(max(report.read, len(rows)), settings)
     report.dry_run = dry_run
     themes, groups, codes = _vocab(conn)
     all_sites = [s for _, f in rows for s in (f.get("sites") or [])]
