@@ -18,6 +18,7 @@ would share its sockets between processes. `get()` notices a fork (a new pid) an
 from __future__ import annotations
 
 import os
+import select
 import threading
 
 import psycopg
@@ -46,10 +47,9 @@ class LazyPool:
                     self._pool = ConnectionPool(
                         self.conninfo, min_size=self.min_size, max_size=self.max_size, open=False,
                         kwargs=self.kwargs, name=self.name,
-                        # After a database restart every pooled connection is dead; checked as it is lent (a
-                        # round trip of well under a millisecond), a dead one is replaced instead of failing the
-                        # request that drew it.
-                        check=ConnectionPool.check_connection)
+                        # After a database restart every pooled connection is dead; checked as it is lent, a
+                        # dead one is replaced instead of failing the request that drew it.
+                        check=check_idle)
                     self._pool.open(wait=False)
                     self._pid = os.getpid()
         return self._pool
@@ -58,6 +58,22 @@ class LazyPool:
         if self._pool is not None and self._pid == os.getpid():
             self._pool.close()
         self._pool = None
+
+
+def check_idle(conn: psycopg.Connection) -> None:
+    """Raise if a pooled connection is broken; a healthy one costs no round trip.
+
+    An idle connection's socket has nothing to read unless the server spoke first: a server that ends a
+    session (a restart, a crash, pg_terminate_backend) sends its last message and closes, so the socket turns
+    readable. Only then is the round trip made, and it raises on a dead connection. A round trip on every loan
+    cost as much waiting as a whole vector tile's query under load (bench/tiles_load.py, docs/benchmarks.md).
+    """
+    if conn.closed:
+        raise psycopg.OperationalError("the connection is closed")
+    poll = select.poll()
+    poll.register(conn.fileno(), select.POLLIN)
+    if poll.poll(0):
+        ConnectionPool.check_connection(conn)
 
 
 def connect_kwargs(statement_timeout_ms: int = 0, application_name: str = "assetmap") -> dict:

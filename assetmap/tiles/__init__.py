@@ -122,10 +122,15 @@ def tile(conn: psycopg.Connection, name: str, z: int, x: int, y: int, *, stored:
         params |= {"cells": GRID_CELLS, "cx": x * GRID_CELLS - half, "cy": half - (y + 1) * GRID_CELLS,
                    "codes": params[BOUND_AS[info.counted_by]]}
     # The source is one of our own files, never anything a request sent: composed as SQL, its values bound.
-    query = sql.SQL(_SQL[kind]).format(source=sql.SQL(info.source.strip()))
+    query = sql.SQL(_SQL[kind]).format(source=sql.SQL(info.source.strip()), properties=_properties(info))
     with conn.cursor(row_factory=tuple_row) as cur:
         row = cur.execute(query, params).fetchone()
     return bytes(row[0]) if row and row[0] is not None else b""
+
+
+def _properties(info: Layer) -> sql.Composable:
+    """A point layer's properties as the source's columns, by the names its TileJSON gives (but the grid's count)."""
+    return sql.SQL(", ").join(sql.Identifier("src", f) for f in info.fields if f not in COUNT)
 
 
 def bounds(conn: psycopg.Connection, name: str) -> list[float]:

@@ -161,3 +161,18 @@ def test_catchments_by_theme(client, demo_conn):
         "SELECT c.service_id FROM service_catchments c JOIN services s ON s.id = c.service_id "
         "WHERE s.status = 'active' AND s.theme = %s", (theme,))}
     assert ids == expected
+
+
+@pytest.mark.parametrize("name", [n for n, info in tiles.LAYERS.items() if info.shape == "points" and not info.private])
+def test_point_features_carry_the_fields_their_tilejson_names(client, demo_conn, name):
+    """Points name their properties from the layer's fields (no jsonb of each row): the two must agree, and the
+    values be the source's."""
+    z = tiles.POINTS_FROM
+    found = [f["properties"] for x, y in town_tiles(demo_conn, z)
+             for f in features(client, f"/tiles/{name}/{z}/{x}/{y}.pbf")]
+    fields = set(client.get(f"/tiles/{name}.json").get_json()["vector_layers"][0]["fields"]) - {"count"}
+    assert found and all(set(p) <= fields for p in found) and set().union(*found) == fields
+    if name == "assets":
+        row = demo_conn.execute("SELECT public_id::text, category, jsonb_array_length(capacity) > 0 FROM public_assets "
+                                "ORDER BY id LIMIT 1").fetchone()
+        assert {"id": row[0], "category": row[1], "capacity": row[2]} in found
