@@ -1,0 +1,63 @@
+"""The faults done to a throwaway PostgreSQL (tests/scaling/postgres.py makes it): a fast-shutdown restart, and a
+SIGKILL of the postmaster followed by a start, as an operator or a service manager would."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from contextlib import contextmanager
+
+import psycopg
+import pytest
+
+from assetmap import vocab
+from assetmap.db import migrate
+from assetmap.demo.load import load_demo
+from tests.scaling.postgres import Cluster
+
+
+@contextmanager
+def demo_primary():
+    """(Cluster, URL) of the `assetmap` database (schema and demo town) on a new cluster, removed afterwards."""
+    cluster = Cluster.initdb()
+    try:
+        cluster.start()
+        with psycopg.connect(cluster.url(), autocommit=True) as conn:
+            if not conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'").fetchone():
+                pytest.skip("PostGIS is not installed for this PostgreSQL server")
+            conn.execute("CREATE DATABASE assetmap")
+        url = cluster.url("assetmap")
+        with psycopg.connect(url, autocommit=True) as conn:
+            migrate.migrate(conn, log=lambda msg: None)
+            vocab.sync(conn)
+            load_demo(conn, seed=1, scale=1)
+        yield cluster, url
+    finally:
+        cluster.stop()
+
+
+def restart_fast(cluster: Cluster) -> None:
+    """`pg_ctl restart -m fast`: sessions are ended, open transactions rolled back, the server starts again with
+    the options it was started with (postmaster.opts)."""
+    # -l: without it the new server would hold pg_ctl's output pipe open, and this call would never return.
+    cluster.run("pg_ctl", "-D", cluster.data, "-l", cluster.folder / "server.log", "-m", "fast", "-w", "-t", "60",
+                "restart")
+
+
+def kill_and_start(cluster: Cluster, seconds: float = 60) -> None:
+    """SIGKILL the postmaster, then start the cluster again (crash recovery from the WAL).
+
+    A new postmaster refuses to start while the old one's backends still hold its shared memory; they leave as
+    soon as they notice their parent is gone, so the start is tried again until they have."""
+    pid = int((cluster.data / "postmaster.pid").read_text().split()[0])
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            cluster.start()
+            return
+        except RuntimeError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
