@@ -142,7 +142,13 @@ def visit(browser, url: str, timeout_s: float) -> dict:
     cdp.send("Performance.enable")
     page.add_init_script(FIRST_POINTS)
     received: dict[str, int] = {}
+    body: dict[str, int] = {}    # uncompressed bodies, for like-for-like figures beside the compressed ones
+    tile_ids: set[str] = set()   # our vector tiles: "before tiles" is the page without them
     cdp.on("Network.loadingFinished", lambda e: received.__setitem__(e["requestId"], e["encodedDataLength"]))
+    cdp.on("Network.dataReceived", lambda e: body.__setitem__(e["requestId"],
+                                                              body.get(e["requestId"], 0) + e["dataLength"]))
+    cdp.on("Network.requestWillBeSent",
+           lambda e: tile_ids.add(e["requestId"]) if ".pbf" in e["request"]["url"] else None)
     try:
         page.goto(url, wait_until="commit", timeout=timeout_s * 1000)
         deadline = time.monotonic() + timeout_s
@@ -152,7 +158,12 @@ def visit(browser, url: str, timeout_s: float) -> dict:
             first = page.evaluate("window.__firstPoints")
         if first is None:
             return {"timed_out_s": timeout_s, "bytes_so_far": sum(received.values())}
-        result = {"first_points_ms": round(first), "bytes": sum(received.values()), "requests": len(received)}
+        done = set(received)
+        result = {"first_points_ms": round(first), "bytes": sum(received.values()), "requests": len(received),
+                  "bytes_before_tiles": sum(n for r, n in received.items() if r not in tile_ids),
+                  # tiles are sent uncompressed (and DevTools reports no body chunks for them): as received
+                  "uncompressed_bytes": sum(received[r] if r in tile_ids else body.get(r, 0) for r in done),
+                  "uncompressed_bytes_before_tiles": sum(body.get(r, 0) for r in done if r not in tile_ids)}
         try:
             page.wait_for_load_state("networkidle", timeout=15_000)
         except Exception:   # noqa: BLE001 (Playwright's TimeoutError: take the heap as it is)
@@ -220,6 +231,10 @@ def _anchors(browser, db_url: str, pages: Path, size: int) -> dict:
                 made[name]["extrapolated_to"] = size
                 made[name]["extrapolated_bytes"] = round(made[name].get("bytes", made[name].get("bytes_so_far", 0))
                                                          + per_point * (size - n))
+                small_html = len(build(points[:n // 5]))
+                per_point_html = (made[name]["html_bytes"] - small_html) / (n - n // 5)
+                made[name]["extrapolated_uncompressed_bytes"] = round(
+                    made[name].get("uncompressed_bytes", made[name]["html_bytes"]) + per_point_html * (size - n))
     finally:
         server.shutdown()
         server.server_close()

@@ -43,6 +43,14 @@ def _map_rows(results: dict) -> list[dict]:
             ratio = ours["bytes"] / theirs
             goal, met = ("≤0.01×", ratio <= 0.01) if n == 100_000 else ("", None)
             rows.append(_row(f"{label}: page bytes", _kb(ours["bytes"]), f"{_kb(theirs)} ({how})", ratio, goal, met))
+            # Like for like: ours holds the tiles seen by the first points, the Marker page holds every point.
+            plain = marker.get("extrapolated_uncompressed_bytes") or marker.get("uncompressed_bytes")
+            if "uncompressed_bytes" in ours and plain:
+                rows.append(_row(f"{label}: page bytes, uncompressed", _kb(ours["uncompressed_bytes"]),
+                                 f"{_kb(plain)} ({how})", ours["uncompressed_bytes"] / plain, "", None))
+            if "bytes_before_tiles" in ours:
+                rows.append(_row(f"{label}: page bytes before tiles", _kb(ours["bytes_before_tiles"]),
+                                 f"{_kb(theirs)} ({how})", ours["bytes_before_tiles"] / theirs, "", None))
             if "first_points_ms" in marker and "extrapolated_bytes" not in marker:
                 rows.append(_row(f"{label}: first points", f"{ours['first_points_ms'] / 1000:.2f} s",
                                  f"{marker['first_points_ms'] / 1000:.2f} s (Marker loop)",
@@ -66,6 +74,10 @@ def _map_rows(results: dict) -> list[dict]:
             rows.append(_row(f"{label}: first points", f"{ours['first_points_ms'] / 1000:.2f} s", "", None, goal,
                              ours["first_points_ms"] < 2000 if goal else None))
             rows.append(_row(f"{label}: page bytes", _kb(ours["bytes"]), "", None, "", None))
+            if "bytes_before_tiles" in ours:
+                rows.append(_row(f"{label}: page bytes before tiles", _kb(ours["bytes_before_tiles"]),
+                                 f"{_kb(ours['uncompressed_bytes_before_tiles'])} uncompressed", None,
+                                 "< 300 KB", ours["bytes_before_tiles"] < 300_000))
     return rows
 
 
