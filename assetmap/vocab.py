@@ -18,11 +18,12 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "costs": ("label", "description", "sort_order"),
     "category_groups": ("label", "description", "colour", "shape", "sort_order"),
     "categories": ("label", "description", "group_code", "icon", "sort_order"),
-    "capacity_kinds": ("label", "description", "default_unit", "sort_order"),
+    "capacity_kinds": ("label", "description", "default_unit", "sort_order", "totals_only"),
     "themes": ("label", "description", "sort_order"),
     "client_groups": ("label", "description", "sort_order"),
 }
 _NUMBERS = {"sort_order": int, "max_quantity": float}
+_BOOLEANS = {"totals_only"}
 _NULLABLE = {"default_unit", "group_code"}   # foreign keys: empty in the file means none
 # Columns a table has that its file does not: a category's colour is its group's, set by sync().
 _DERIVED = {"categories": ("colour",)}
@@ -42,6 +43,7 @@ class Term:
     plural: str | None = None          # units: "hours a week"
     max_quantity: float | None = None  # units: the most one offer may give
     default_unit: str | None = None    # capacity kinds: the unit a new offer starts with
+    totals_only: bool = False          # capacity kinds: a private home's offers are published as totals only
 
 
 def data_dir() -> Path:
@@ -88,6 +90,8 @@ def sync(conn: psycopg.Connection, folder: Path | None = None) -> dict[str, int]
 
 
 def _value(column: str, raw: str | None):
+    if column in _BOOLEANS:
+        return (raw or "").strip().lower() in ("true", "yes", "1")
     if column in _NUMBERS:
         return _NUMBERS[column](raw or 0)
     text = (raw or "").strip()

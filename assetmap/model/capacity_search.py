@@ -82,6 +82,7 @@ class Found:
     lat: float
     distance_m: float | None
     next_free: datetime | None
+    withheld: bool = False   # published only in its neighbourhood's totals: planners alone see it (migration 0030)
 
 
 @dataclass(frozen=True)
@@ -144,13 +145,24 @@ def _conditions(search: Search, cut: freshness.Cutoffs) -> tuple[sql.Composable,
     return sql.SQL(" AND ").join(conds), distance, order, params
 
 
-def search(conn: psycopg.Connection, query: Search, settings: Settings, now: datetime | None = None) -> Results:
-    """The offers that fit, nearest first (or by name when no place was given), at most `query.limit`."""
+def _query(planner: bool, **parts: sql.Composable) -> sql.Composed:
+    """The search over the public offers, or for planners over every live offer (those withheld marked)."""
+    if planner:
+        return sql.SQL(_QUERY).format(offers=sql.Identifier("live_capacity_offers"),
+                                      withheld=sql.SQL("o.totals_only"), **parts)
+    return sql.SQL(_QUERY).format(offers=sql.Identifier("public_capacity_offers"), withheld=sql.SQL("false"),
+                                  **parts)
+
+
+def search(conn: psycopg.Connection, query: Search, settings: Settings, now: datetime | None = None, *,
+           planner: bool = False) -> Results:
+    """The offers that fit, nearest first (or by name when no place was given), at most `query.limit`;
+    `planner` adds the offers the public sees only as neighbourhood totals."""
     now = now or datetime.now(availability.TIMEZONE)
     cut = freshness.cutoffs(settings, now)
     where, distance, order, params = _conditions(query, cut)
     if query.when is not None:
-        base = sql.SQL(_QUERY).format(where=where, distance=distance, order=sql.SQL("1"))
+        base = _query(planner, where=where, distance=distance, order=sql.SQL("1"))
         with conn.cursor(row_factory=tuple_row) as cur:
             schedules = [r[0] for r in cur.execute(
                 sql.SQL("SELECT DISTINCT schedule FROM ({}) candidates").format(base),
@@ -159,7 +171,7 @@ def search(conn: psycopg.Connection, query: Search, settings: Settings, now: dat
         params["schedules"] = [s for s, a in fits.items() if a.matches and s is not None]
         where = sql.SQL("{} AND o.schedule = ANY(%(schedules)s)").format(where)
     params["limit"] = query.limit + 1
-    text = sql.SQL(_QUERY).format(where=where, distance=distance, order=order)
+    text = _query(planner, where=where, distance=distance, order=order)
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(text, params).fetchall()
     more = len(rows) > query.limit
@@ -177,10 +189,12 @@ def _found(row: dict, cut: freshness.Cutoffs, free: availability.Availability) -
                  next_free=free.next_free)
 
 
-def public_offer(conn: psycopg.Connection, offer_id: int, settings: Settings) -> Found | None:
-    """One offer anyone can ask for (any age of confirmation: a direct link still works), or None."""
-    text = sql.SQL(_QUERY).format(where=sql.SQL("o.id = %(offer_id)s"), distance=sql.SQL("NULL::float8"),
-                                  order=sql.SQL("o.id"))
+def public_offer(conn: psycopg.Connection, offer_id: int, settings: Settings, *,
+                 planner: bool = False) -> Found | None:
+    """One offer anyone can ask for (any age of confirmation: a direct link still works), or None; `planner`
+    also finds an offer published only as a total, for a planner to ask on a resident's behalf."""
+    text = _query(planner, where=sql.SQL("o.id = %(offer_id)s"), distance=sql.SQL("NULL::float8"),
+                  order=sql.SQL("o.id"))
     with conn.cursor(row_factory=dict_row) as cur:
         row = cur.execute(text, {"offer_id": offer_id, "limit": 1}).fetchone()
     if row is None:

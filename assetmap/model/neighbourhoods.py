@@ -10,7 +10,10 @@ def feature_collection(conn: psycopg.Connection, min_count: int) -> str:
     """Every neighbourhood as GeoJSON text, with its published assets, the assets among them offering spare
     capacity and their offers, each also per 1,000 residents (null where the population is unknown), and the
     confirmed exchanges it took part in and their hours: null (withheld) unless at least `min_count` exchanges
-    stand behind them, so that no one exchange can be picked out. Counts only: no names, no organisations."""
+    stand behind them, so that no one exchange can be picked out; and `capacity_totals`, the skills and hours
+    residents offer from home, which are never listed one by one: per kind and unit, only where at least
+    `min_count` homes stand behind the total (`capacity_totals()`, migration 0030). Counts only: no names, no
+    organisations."""
     with conn.cursor(row_factory=tuple_row) as cur:
         return cur.execute("""
             SELECT json_build_object(
@@ -32,7 +35,8 @@ def feature_collection(conn: psycopg.Connection, min_count: int) -> str:
                                    round(1000.0 * coalesce(c.offers, 0) / nullif(n.population, 0), 2),
                                'exchanges', CASE WHEN x.exchanges >= %(min_count)s THEN x.exchanges END,
                                'hours_exchanged',
-                                   CASE WHEN x.exchanges >= %(min_count)s THEN round(x.hours::numeric, 1) END)
+                                   CASE WHEN x.exchanges >= %(min_count)s THEN round(x.hours::numeric, 1) END,
+                               'capacity_totals', coalesce(t.totals, '[]'::json))
                        ) ORDER BY n.code), '[]'::json)
                    )::text
               FROM neighbourhoods n
@@ -45,6 +49,17 @@ def feature_collection(conn: psycopg.Connection, min_count: int) -> str:
                      ON c.neighbourhood_id = n.id
               -- the same figures as the planners' co-production audit (analysis/sql/50_reciprocity.sql)
               LEFT JOIN analysis_reciprocity() x ON x.neighbourhood_id = n.id
+              LEFT JOIN (SELECT t.neighbourhood_id,
+                                json_agg(json_build_object(
+                                    'kind', t.kind, 'kind_label', k.label, 'unit', t.unit,
+                                    'unit_words', CASE WHEN t.quantity = 1 THEN u.singular ELSE u.plural END,
+                                    'people', t.people, 'offers', t.offers, 'quantity', t.quantity)
+                                    ORDER BY k.sort_order, t.unit) AS totals
+                           FROM capacity_totals(%(min_count)s) t
+                           JOIN capacity_kinds k ON k.code = t.kind
+                           LEFT JOIN units u ON u.code = t.unit
+                          GROUP BY t.neighbourhood_id) t
+                     ON t.neighbourhood_id = n.id
         """, {"min_count": min_count}).fetchone()[0]
 
 

@@ -112,8 +112,11 @@ def create(conn: psycopg.Connection, offer_id: int, req: RequestInput, settings:
     """Store a request for a public offer; the holder is told by mail when mail is on and they gave an address."""
     requester_token, holder_token = new_token(), new_token()
     with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
-        offer = cur.execute("SELECT o.id, o.asset_id, o.kind, o.unit FROM public_capacity_offers o WHERE o.id = %s",
-                            (offer_id,)).fetchone()
+        # A resident's skills and hours are published only as totals (migration 0030): planners ask for them on a
+        # requester's behalf, so only a planner's request may name one.
+        offers = "live_capacity_offers" if source in ("planner", "proposal") else "public_capacity_offers"
+        offer = cur.execute(sql.SQL("SELECT o.id, o.asset_id, o.kind, o.unit FROM {} o WHERE o.id = %s").format(
+            sql.Identifier(offers)), (offer_id,)).fetchone()
         if offer is None:
             raise NotFound("This offer is no longer on the map. It may have been changed or taken down.")
         row = cur.execute("""

@@ -87,7 +87,16 @@ def schemas(ctx: Context) -> dict:
         "assets_per_1000": number(nullable=True), "capacity_offers_per_1000": number(nullable=True),
         "exchanges": number(nullable=True, integer=True, description="null below the minimum count"),
         "hours_exchanged": number(nullable=True, description="null below the minimum count"),
+        "capacity_totals": {"type": "array", "items": ref("CapacityTotal"),
+                            "description": "skills and volunteer hours residents offer from home, never listed "
+                                           "one by one: only totals at least the minimum count of homes stand "
+                                           "behind (none below it)"},
     }, ["code", "name"])
+    capacity_total = obj({
+        "kind": text(), "kind_label": text(), "unit": text(nullable=True), "unit_words": text(nullable=True),
+        "people": number(integer=True, description="homes offering"), "offers": number(integer=True),
+        "quantity": number(nullable=True, description="the offers' quantities added up, in `unit`")},
+        ["kind", "people", "offers"])
     term = obj({"code": text(), "label": text(), "description": text(nullable=True),
                 "sort_order": number(integer=True), "colour": text(nullable=True), "shape": text(nullable=True),
                 "group_code": text(nullable=True), "icon": text(nullable=True)}, ["code", "label"])
@@ -97,7 +106,8 @@ def schemas(ctx: Context) -> dict:
         "AssetOffer": offer_out, "Asset": asset, "AssetFeature": feature_with(ref("Asset"), ref("Point")),
         "NewOffer": offer_in, "NewAsset": new_asset,
         "CapacityOffer": capacity_offer, "CapacityOfferFeature": feature_with(ref("CapacityOffer"), ref("Point")),
-        "Neighbourhood": neighbourhood, "NeighbourhoodFeature": feature_with(ref("Neighbourhood")),
+        "Neighbourhood": neighbourhood, "CapacityTotal": capacity_total,
+        "NeighbourhoodFeature": feature_with(ref("Neighbourhood")),
         "Term": term, "Place": place,
     }
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, current_app, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from .. import availability, schedules
@@ -133,7 +134,8 @@ def search_page():
     if asked:
         try:
             query = parse_search(args, max_limit=100)
-            results = capacity_search.search(get_conn(), query, settings)
+            # Planners also find what the public sees only as totals, to ask for it on a resident's behalf.
+            results = capacity_search.search(get_conn(), query, settings, planner=_is_planner())
         except InvalidParameter as exc:
             error = exc
     api_args = args.to_dict(flat=True) | {"limit": "100"}
@@ -143,6 +145,10 @@ def search_page():
         kinds=terms.terms("capacity_kinds"), costs=terms.terms("costs"), units=terms.terms("units"),
         days=DAYS, times=TIMES, distances=DISTANCES, neighbourhoods=listing.neighbourhood_names(get_conn()),
         api_url=url_for("api.list_capacity", **api_args) if results is not None else None)
+
+
+def _is_planner() -> bool:
+    return current_user.is_authenticated and current_user.role in ("planner", "admin")
 
 
 @bp.app_template_filter("moment")

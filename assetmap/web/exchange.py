@@ -49,8 +49,8 @@ def readable(errors: dict[str, str]) -> dict[str, str]:
     return {k: sentence(LABELS.get(k, k), v) for k, v in errors.items()}
 
 
-def find_offer(offer_id: int) -> capacity_search.Found:
-    found = capacity_search.public_offer(get_conn(), offer_id, current_app.config["ASSETMAP"])
+def find_offer(offer_id: int, *, planner: bool = False) -> capacity_search.Found:
+    found = capacity_search.public_offer(get_conn(), offer_id, current_app.config["ASSETMAP"], planner=planner)
     if found is None:
         raise NotFound("This offer is no longer on the map. It may have been changed or taken down.")
     return found

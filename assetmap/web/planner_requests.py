@@ -52,7 +52,7 @@ def one(public_id: uuid.UUID):
 @staff_required("planner", "admin")
 def log_request(offer_id: int):
     """Log a request for someone who will never use the form (a phone call, a visit); optionally for a need."""
-    offer = exchange.find_offer(offer_id)
+    offer = exchange.find_offer(offer_id, planner=True)
     needs = request_queue.open_needs(get_conn(), offer.kind)
     action = url_for(".log_request", offer_id=offer_id)
     if request.method == "GET":

@@ -45,6 +45,11 @@
     if (measure) {
       root.appendChild(el("span", "rate", value === null ? "no population figure" : formatRate(value) + unit));
     }
+    // Residents' skills and hours are published only as these totals (the API leaves out any below its minimum).
+    (feature.properties.capacity_totals || []).forEach((t) => {
+      const amount = t.quantity === null ? "" : t.quantity.toLocaleString("en-GB") + " " + (t.unit_words || "") + ", ";
+      root.appendChild(el("span", "capacity-total", t.kind_label + ": " + amount + t.people + (t.people === 1 ? " resident" : " residents")));
+    });
     return root;
   }
 

@@ -1,7 +1,8 @@
 """A privacy scanner: every public page, API response, OGC page, public export and vector tile of the demo town is
 read and searched for what must never be public: a contact email or phone, a requester's name or contact, the exact
-point of a private home (also by shrinking a bbox or zooming a tile around it) and the stored point of a home-visit
-service site.
+point of a private home (also by shrinking a bbox or zooming a tile around it), the stored point of a home-visit
+service site, and any offer a private home made of a totals-only kind (skills, volunteer time: published only as
+neighbourhood totals), by its words or its id; and every published total is checked against the minimum count.
 """
 
 from __future__ import annotations
@@ -27,16 +28,25 @@ REQUESTER = "Zebedee Quillfeather"
 REQUESTER_CONTACT = "zebedee.secret@example.net"
 WORLD = 2 * math.pi * 6378137
 NUMBER = r"-?\d{1,3}\.\d{4,}"
+WITHHELD = "Withheld offer Q"
 
 
 @pytest.fixture
 def town(fresh_demo_db_url):
     with psycopg.connect(fresh_demo_db_url, autocommit=True, row_factory=dict_row) as conn, \
-            running_app(fresh_demo_db_url, api_max_limit=5000) as app:
+            running_app(fresh_demo_db_url, api_max_limit=5000, min_count=3) as app:
         offer = conn.execute("SELECT id FROM public_capacity_offers ORDER BY id LIMIT 1").fetchone()["id"]
         requests.create(conn, offer, requests.RequestInput(REQUESTER, "", "A lunch club", "Tuesdays", None,
                                                            REQUESTER_CONTACT), app.config["ASSETMAP"],
                         actor="requester")
+        # Every home offers skills, so that some neighbourhoods' totals reach the minimum and others do not; each
+        # offer published only as a total gets words of its own, so that it is recognised wherever it shows.
+        conn.execute("""
+            INSERT INTO capacity_offers (asset_id, kind, quantity, unit)
+            SELECT id, 'skills', 2, 'hours_per_week' FROM assets WHERE is_private_home AND status = 'published'""")
+        conn.execute("""
+            UPDATE capacity_offers o SET description = %s || o.id || 'Q'
+              FROM live_capacity_offers l WHERE l.id = o.id AND l.totals_only""", (WITHHELD,))
         yield conn, app
 
 
@@ -63,7 +73,14 @@ class Secrets:
         self.public_points = cKDTree(np.array([(r["x"], r["y"]) for r in conn.execute(
             "SELECT ST_X(geom) AS x, ST_Y(geom) AS y FROM assets WHERE status = 'published' AND NOT is_private_home")]))
         self.tree = cKDTree(np.array(self.points))
-        assert len(self.homes) > 10 and len(visits) > 0 and len(self.words) > 100
+        self.withheld = {r["id"] for r in conn.execute("SELECT id FROM live_capacity_offers WHERE totals_only")}
+        self.words |= {f"{WITHHELD}{i}Q" for i in self.withheld}
+        assert len(self.homes) > 10 and len(visits) > 0 and len(self.words) > 100 and len(self.withheld) > 10
+
+    def withheld_in(self, body, where: str) -> list[str]:
+        """Withheld offers named in a JSON body: an asset's `capacity`, capacity search's `offer_id`, OGC items."""
+        ids = offer_ids(body, ogc_capacity="/ogc/collections/capacity/" in where)
+        return [f"{where}: lists offer {i}, published only as a total" for i in sorted(ids & self.withheld)]
 
     def leaks_in_points(self, points, where: str) -> list[str]:
         if not points:
@@ -83,6 +100,24 @@ class Secrets:
         # Both orders: GeoJSON is [lon, lat], Leaflet is [lat, lon].
         pairs = list(zip(numbers, numbers[1:])) + [(b, a) for a, b in zip(numbers, numbers[1:])]
         return found + self.leaks_in_points([p for p in pairs if -10 < p[0] < 5 and 45 < p[1] < 60], where)
+
+
+def offer_ids(value, ogc_capacity: bool = False) -> set:
+    ids = set()
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == "offer_id":
+                ids.add(v)
+            elif k == "capacity" and isinstance(v, list):
+                ids |= {o.get("id") for o in v if isinstance(o, dict)}
+            elif k == "features" and ogc_capacity and isinstance(v, list):
+                ids |= {f.get("id") for f in v if isinstance(f, dict)}
+            else:
+                ids |= offer_ids(v, ogc_capacity)
+    elif isinstance(value, list):
+        for v in value:
+            ids |= offer_ids(v, ogc_capacity)
+    return ids
 
 
 def coordinates(value) -> list[tuple[float, float]]:
@@ -117,6 +152,7 @@ def scan(client, secrets, url, found, seen):
     if response.is_json or response.mimetype.endswith("json"):
         body = json.loads(text)
         found += secrets.leaks_in_points(coordinates(body), url)
+        found += secrets.withheld_in(body, url)
         return body
     return None
 
@@ -145,6 +181,36 @@ def tile_points(body: bytes, z: int, x: int, y: int) -> list[tuple[float, float]
     return out
 
 
+def tile_ids(body: bytes) -> set[int]:
+    """The offer ids of a capacity tile's points (grid cells carry counts, not ids)."""
+    return {f["properties"]["id"] for layer in mapbox_vector_tile.decode(body).values()
+            for f in layer["features"] if "id" in f["properties"]}
+
+
+def totals_below_minimum(conn, client, min_count: int) -> list[str]:
+    """Each neighbourhood's published totals against the offers behind them, counted here from the tables."""
+    truth: dict[tuple, list] = {}
+    for r in conn.execute("""
+            SELECT n.code, o.kind, o.unit, a.id AS home, o.quantity
+              FROM capacity_offers o JOIN assets a ON a.id = o.asset_id
+              JOIN neighbourhoods n ON n.id = a.neighbourhood_id JOIN capacity_kinds k ON k.code = o.kind
+             WHERE a.is_private_home AND a.status = 'published' AND k.totals_only AND o.status = 'active'
+               AND (o.valid_to IS NULL OR o.valid_to >= current_date)"""):
+        truth.setdefault((r["code"], r["kind"], r["unit"]), []).append(r)
+    expected = {key: (len({r["home"] for r in rows}), len(rows), float(sum(r["quantity"] or 0 for r in rows)))
+                for key, rows in truth.items() if len({r["home"] for r in rows}) >= min_count}
+    published = {}
+    for f in client.get("/api/v1/neighbourhoods").get_json()["features"]:
+        for t in f["properties"]["capacity_totals"]:
+            published[(f["properties"]["code"], t["kind"], t["unit"])] = (t["people"], t["offers"], t["quantity"])
+    assert expected and len(expected) < len(truth), "the town has no total to publish, or none to withhold"
+    found = [f"total {key} published from {v[0]} homes, fewer than {min_count}" for key, v in published.items()
+             if v[0] < min_count]
+    if published != expected:
+        found.append(f"published totals {published} differ from the offers behind them {expected}")
+    return found
+
+
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
     n = 2 ** z
     x = int((lon + 180) / 360 * n)
@@ -158,7 +224,10 @@ def test_nothing_private_is_public(town, tmp_path):
     client, found, seen = app.test_client(), [], set()
 
     for url in ("/", "/assets", "/capacity", "/api/v1/neighbourhoods", "/api/v1/categories", "/ogc",
-                "/ogc/collections", "/api/v1/capacity?limit=500", "/w", "/tiles/assets.json"):
+                "/ogc/collections", "/api/v1/capacity?limit=500", "/w", "/tiles/assets.json",
+                "/capacity?kind=skills&limit=100", "/capacity?kind=volunteer_time&limit=100",
+                "/api/v1/capacity?kind=skills,volunteer_time&limit=5000",
+                "/ogc/collections/capacity/items?kind=skills&limit=5000&f=html"):
         scan(client, secrets, url, found, seen)
     follow(client, secrets, "/api/v1/assets?limit=5000", found, seen)
     for collection in ("assets", "capacity", "service_sites", "catchments", "neighbourhoods"):
@@ -184,6 +253,14 @@ def test_nothing_private_is_public(town, tmp_path):
                 assert response.status_code == 200
                 if response.data:
                     found += secrets.leaks_in_points(tile_points(response.data, z, tx, ty), f"{layer} {z}/{tx}/{ty}")
+                    found += [f"{layer} {z}/{tx}/{ty}: offer {i}, published only as a total"
+                              for i in tile_ids(response.data) & secrets.withheld]
+    for offer in sorted(secrets.withheld)[:20]:
+        # Asking for one by its id must not show it either.
+        response = client.get(f"/capacity/offers/{offer}/request")
+        if response.status_code != 404:
+            found.append(f"/capacity/offers/{offer}/request answers {response.status_code}")
+    found += totals_below_minimum(conn, client, app.config["ASSETMAP"].min_count)
 
     for layer in ex.LAYERS:
         for fmt in ("geojson", "csv"):

@@ -1,6 +1,8 @@
 -- Spare capacity anyone can find: active offers of published assets (the public views: a private home is at its
 -- generalised point, so distances are measured from that, never from the home). {where} is composed by
--- capacity_search.py from bound parameters; {order} is nearest first when a place was given.
+-- capacity_search.py from bound parameters; {order} is nearest first when a place was given. {offers} is
+-- public_capacity_offers, or for planners live_capacity_offers, which adds the offers published only as totals
+-- ({withheld} marks them).
 SELECT o.id AS offer_id,
        a.public_id,
        a.name AS asset_name,
@@ -20,8 +22,9 @@ SELECT o.id AS offer_id,
        a.neighbourhood_name,
        ST_X(a.geom) AS lon,
        ST_Y(a.geom) AS lat,
-       {distance} AS distance_m
-  FROM public_capacity_offers o
+       {distance} AS distance_m,
+       {withheld} AS withheld
+  FROM {offers} o
   JOIN public_assets a ON a.id = o.asset_id
   JOIN capacity_kinds k ON k.code = o.kind
  WHERE {where}
