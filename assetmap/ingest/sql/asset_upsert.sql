@@ -6,15 +6,19 @@
 -- equals asset_snapshot(). Foreign keys between the three inserts are checked at the end of the statement.
 --
 -- The neighbourhood is looked up once per distinct point (rows geocoded by postcode share theirs) by the rule of
--- assets_set_neighbourhood(): the lowest id of the neighbourhoods covering the point. The caller turns on
+-- assets_set_neighbourhood(): the lowest id of the neighbourhoods covering the public point (a private home's
+-- generalised one, so its neighbourhood never tells which side of a boundary its front door is on; migration
+-- 0027). The caller turns on
 -- assetmap.neighbourhoods_given around this statement, so the per-row trigger steps aside (migration 0019).
 -- A planner's archive (or merge) or rejection outlives a re-import; anything else takes the status given.
 WITH points AS (
-    SELECT DISTINCT lon, lat FROM import_assets
+    SELECT DISTINCT lon, lat, is_private_home,
+           CASE WHEN is_private_home THEN 'generalised' ELSE 'exact' END AS location_precision
+      FROM import_assets
 ), placed AS MATERIALIZED (   -- one lookup per point, not per row
-    SELECT p.lon, p.lat,
+    SELECT p.lon, p.lat, p.is_private_home, p.location_precision,
            (SELECT n.id FROM neighbourhoods n
-             WHERE ST_Covers(n.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))
+             WHERE ST_Covers(n.geom, public_point(ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326), p.location_precision))
              ORDER BY n.id LIMIT 1) AS neighbourhood_id
       FROM points p
 ), up AS (
@@ -22,10 +26,9 @@ WITH points AS (
                         contact_email, contact_phone, is_private_home, location_precision, geom, neighbourhood_id,
                         status, source, source_ref)
     SELECT s.name, s.category, s.description, s.audience, s.accessibility, s.organisation_name, s.address, s.postcode,
-           s.contact_email, s.contact_phone, s.is_private_home,
-           CASE WHEN s.is_private_home THEN 'generalised' ELSE 'exact' END,
+           s.contact_email, s.contact_phone, s.is_private_home, pl.location_precision,
            ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), pl.neighbourhood_id, %(status)s, %(source)s, s.source_ref
-      FROM import_assets s JOIN placed pl USING (lon, lat)
+      FROM import_assets s JOIN placed pl USING (lon, lat, is_private_home)
      ORDER BY s.ord
     ON CONFLICT (source, source_ref) DO UPDATE SET
         name = EXCLUDED.name, category = EXCLUDED.category, description = EXCLUDED.description,
