@@ -123,6 +123,9 @@ SETTINGS: tuple[Setting, ...] = (
             "search.", int),
     Setting("request_rate", "ASSETMAP_REQUEST_RATE", "10/hour",
             "Most requests for spare capacity one client may send, e.g. `10/hour`; counted in the database."),
+    Setting("link_rate", "ASSETMAP_LINK_RATE", "60/hour",
+            "Most writes one client may make through private links that have no rate of their own (withdrawing or "
+            "confirming an entry, acting on a request's page), e.g. `60/hour`; counted in the database."),
     Setting("smtp_url", "ASSETMAP_SMTP_URL", None,
             "Where mail goes: `smtp://user:password@host:port` (STARTTLS when offered) or `smtps://…`. "
             "Unset: no mail is sent, and the pages say so."),
@@ -131,7 +134,8 @@ SETTINGS: tuple[Setting, ...] = (
             "The address people open the site at, e.g. `https://assets.example.org`: links in mail start with it. "
             "Required with ASSETMAP_SMTP_URL."),
     Setting("workshop_note_rate", "ASSETMAP_WORKSHOP_NOTE_RATE", "30/minute",
-            "Most notes, comments and votes one workshop participant may send, e.g. `30/minute`."),
+            "Most notes, edits, withdrawals, comments, votes and unvotes one workshop participant may send, e.g. "
+            "`30/minute`."),
     Setting("workshop_join_rate", "ASSETMAP_WORKSHOP_JOIN_RATE", "300/hour",
             "Most joins to workshops from one client address (a whole room may share one), e.g. `300/hour`."),
     Setting("mail_max_attempts", "ASSETMAP_MAIL_MAX_ATTEMPTS", 8,
@@ -176,6 +180,7 @@ class Settings:
     confirm_months: int = 6
     confirm_grace_months: int = 3
     request_rate: str = "10/hour"
+    link_rate: str = "60/hour"
     smtp_url: str | None = None
     mail_from: str = "AssetMap <noreply@localhost>"
     public_url: str | None = None
@@ -284,7 +289,7 @@ def check(settings: Settings) -> list[str]:
         except ValueError as exc:
             problems.append(f"{_env(key)} ({getattr(settings, key)!r}) {exc}")
 
-    for key in ("submit_rate", "request_rate", "workshop_note_rate", "workshop_join_rate"):
+    for key in ("submit_rate", "request_rate", "link_rate", "workshop_note_rate", "workshop_join_rate"):
         value = getattr(settings, key)
         try:
             Rule.parse(value if isinstance(value, str) else "")

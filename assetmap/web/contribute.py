@@ -32,7 +32,7 @@ from ..model import contributions, neighbourhoods, submission
 from ..model.submission import MAX_OFFERS, AssetSubmission, ValidationFailed, normalise_postcode
 from . import terms
 from .db import get_conn
-from .security import client_key
+from .security import client_key, limit_link_writes
 from .vendor import vendor_url
 
 log = logging.getLogger(__name__)
@@ -314,6 +314,7 @@ def saved_message(before: contributions.EditableAsset, after: contributions.Edit
 @bp.post("/edit/<token>/withdraw")
 def withdraw(token: str):
     """Withdraw the entry, after a confirmation step: the first press asks, the second (confirm=yes) does it."""
+    limit_link_writes()
     conn = get_conn()
     editable = contributions.find_by_token(conn, token)
     if editable.status != "archived":

@@ -32,7 +32,7 @@ from . import terms
 from .capacity import moment_words
 from .contribute import sentence
 from .db import get_conn
-from .security import client_key, private
+from .security import client_key, limit_link_writes, private
 
 bp = Blueprint("exchange", __name__, template_folder="templates")
 
@@ -160,6 +160,8 @@ def act(view, side: str, actor: str, back: str, user_id: int | None = None):
 @bp.route("/r/<token>", methods=["GET", "POST"])
 def requester_page(token: str):
     """The requester's private page: the answer, and the exchange to record or confirm."""
+    if http_request.method == "POST":
+        limit_link_writes()
     view = requests_model.by_requester_token(get_conn(), token)
     back = url_for(".requester_page", token=token)
     return act(view, "requester", "requester", back) if http_request.method == "POST" else \
@@ -169,6 +171,8 @@ def requester_page(token: str):
 @bp.route("/h/<token>", methods=["GET", "POST"])
 def holder_page(token: str):
     """The holder's private page for one request (the link in the mail)."""
+    if http_request.method == "POST":
+        limit_link_writes()
     view = requests_model.by_holder_token(get_conn(), token)
     back = url_for(".holder_page", token=token)
     return act(view, "holder", "holder", back) if http_request.method == "POST" else page(view, "holder", back)
@@ -188,6 +192,8 @@ def holder_list(token: str):
 @bp.route("/edit/<token>/requests/<uuid:public_id>", methods=["GET", "POST"])
 def holder_request(token: str, public_id: uuid.UUID):
     """One request for the edit link's entry."""
+    if http_request.method == "POST":
+        limit_link_writes()
     view = requests_model.by_edit_token(get_conn(), token, public_id)
     back = url_for(".holder_request", token=token, public_id=public_id)
     return act(view, "holder", "holder", back) if http_request.method == "POST" else page(view, "holder", back)

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from ..model import freshness
 from .auth import staff_required
 from .db import get_conn
+from .security import limit_link_writes
 
 bp = Blueprint("freshness", __name__, template_folder="templates")
 
@@ -39,6 +40,7 @@ def confirmation_for(token: str | None) -> freshness.EntryFreshness | None:
 @bp.post("/edit/<token>/confirm", endpoint="confirm_edit")
 def confirm_edit(token: str):
     """One tap on the edit page: the entry is still right. Back to the edit page, which says so."""
+    limit_link_writes()
     done = freshness.confirm_by_token(get_conn(), token)
     flash(f"Thank you — marked as still right on {freshness.long_date(done.last_confirmed_at)}.", "saved")
     return redirect(url_for("contribute.edit", token=token), 303)
@@ -50,6 +52,7 @@ def confirm_link(token: str):
     conn = get_conn()
     if request.method == "GET":
         return render_template("confirm_link.html", entry=freshness.entry_for_link(conn, token), token=token)
+    limit_link_writes()
     done = freshness.confirm_by_link(conn, token)
     return render_template("confirm_link.html", done=done)
 

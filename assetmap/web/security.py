@@ -6,14 +6,16 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .. import ratelimit
 from ..errors import InvalidParameter
 from ..validate import NUL_MESSAGE
+from .db import get_conn
 
 csrf = CSRFProtect()
 
@@ -98,6 +100,14 @@ def csp_nonce() -> str:
 def client_key() -> str:
     """Who is asking, for rate limits: the client address (as ProxyFix resolved it, when proxies are trusted)."""
     return request.remote_addr or "unknown"
+
+
+def limit_link_writes() -> None:
+    """Count a write made through a private link that has no rate of its own (ASSETMAP_LINK_RATE, per client).
+
+    A link is a secret, but one leaked or guessed link must not let a client drive unlimited writes and mail."""
+    rule = ratelimit.Rule.parse(current_app.config["ASSETMAP"].link_rate)
+    ratelimit.hit(get_conn(), f"link:{client_key()}", rule)
 
 
 def private(response):

@@ -178,7 +178,9 @@ def edit_note(code: str, note_id: int):
 @bp.delete("/<code>/notes/<int:note_id>")
 def withdraw_note(code: str, note_id: int):
     workshop = _workshop(code)
-    notes.withdraw(get_conn(), workshop, _me(workshop), note_id)
+    who = _me(workshop)
+    _rate(who)
+    notes.withdraw(get_conn(), workshop, who, note_id)
     return "", 204
 
 
@@ -195,7 +197,9 @@ def vote(code: str, note_id: int):
 @bp.delete("/<code>/notes/<int:note_id>/votes")
 def unvote(code: str, note_id: int):
     workshop = _workshop(code)
-    return jsonify(notes.vote(get_conn(), workshop, _me(workshop), note_id, add=False))
+    who = _me(workshop)
+    _rate(who)
+    return jsonify(notes.vote(get_conn(), workshop, who, note_id, add=False))
 
 
 @bp.post("/<code>/notes/<int:note_id>/comments")

@@ -48,3 +48,31 @@ def test_invalid_submissions_count_against_the_rate_limit(fresh_demo_db_url, db)
         response = client.post("/api/v1/assets", json=valid)
         assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
         assert stored(db) == 0
+
+
+def test_writes_through_a_private_link_have_a_rate_per_client(fresh_demo_db_url, db):
+    """Confirming and withdrawing through an edit link count against ASSETMAP_LINK_RATE: the third write in the
+    window is a 429 with Retry-After, and it changes nothing."""
+    from psycopg.rows import dict_row
+
+    from assetmap.model import contributions
+    from assetmap.model.submission import validate
+    from tests.helpers import csrf_token
+
+    lon, lat = db.execute("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_PointOnSurface(geom) c FROM neighbourhoods "
+                          "ORDER BY code LIMIT 1) x").fetchone()
+    with db.cursor(row_factory=dict_row) as cur:
+        data = {"name": "Rate Hall", "category": "community_centre", "lon": lon, "lat": lat,
+                "contact_email": "hall@example.org"}
+        created = contributions.create_asset(cur.connection, validate(cur.connection, data), status="published")
+    edit = f"/edit/{created.edit_token}"
+    with running_app(fresh_demo_db_url, link_rate="2/hour") as app:
+        client = app.test_client()
+        token = csrf_token(client, edit)
+        for _ in range(2):
+            assert client.post(f"{edit}/confirm", data={"csrf_token": token}).status_code == 303
+        refused = client.post(f"{edit}/withdraw", data={"csrf_token": token, "confirm": "yes"})
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+        assert "try again" in refused.get_data(as_text=True)
+    status = db.execute("SELECT status FROM assets WHERE id = %s", (created.id,)).fetchone()[0]
+    assert status == "published"
