@@ -96,7 +96,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds between requests to an online geocoder (Nominatim's public servers allow one a second).", float),
     Setting("max_upload_mb", "ASSETMAP_MAX_UPLOAD_MB", 200, "Largest file a planner may upload to import, in MB.",
             int),
-    Setting("max_import_rows", "ASSETMAP_MAX_IMPORT_ROWS", 500_000,
+    Setting("max_import_rows", "ASSETMAP_MAX_IMPORT_ROWS", 2_000_000,
             "Most rows (features, services, items) one import may hold, uploaded or from the command line "
             "(`--no-row-limit` lifts it there); a larger file is refused before anything is written. 0: no limit.",
             int),
@@ -170,7 +170,7 @@ class Settings:
     geocoder_user_agent: str = "AssetMap"
     geocoder_min_delay: float = 1.0
     max_upload_mb: int = 200
-    max_import_rows: int = 500_000
+    max_import_rows: int = 2_000_000
     max_body_kb: int = 256
     secure_cookies: bool | None = None
     pooling_weights: str = "population=0.4,client_groups=0.2,shares=0.2,spend=0.2"
