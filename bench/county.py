@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import math
 
+import mercantile
 import numpy as np
 import psycopg
 
@@ -133,15 +134,8 @@ def bboxes(count: int, width: float, height: float, spread: float = 0.15) -> lis
     return out
 
 
-def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
-    n = 2 ** z
-    x = int((lon + 180) / 360 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    return x, y
-
-
 def tile_block(z: int, side: int) -> tuple[int, int, int, int]:
     """The side × side tiles of zoom z centred on the city: (x0, y0, x1, y1), inclusive."""
-    x, y = tile_of(*city_centre(), z)
+    x, y, _ = mercantile.tile(*city_centre(), z)
     half = side // 2
     return x - half, y - half, x - half + side - 1, y - half + side - 1

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import math
 import os
 import pwd
 import shutil
@@ -20,6 +19,7 @@ import urllib.parse
 from contextlib import suppress
 from pathlib import Path
 
+import mercantile
 import psycopg
 import pytest
 
@@ -216,6 +216,5 @@ def bearer(url: str, email: str = "pat@example.org") -> dict:
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
     """The web-mercator tile (z, x, y) holding a point."""
-    n = 2 ** z
-    y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
-    return z, int((lon + 180) / 360 * n), int(y)
+    t = mercantile.tile(lon, lat, z)
+    return t.z, t.x, t.y

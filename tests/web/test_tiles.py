@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import mapbox_vector_tile
+import mercantile
 import pytest
 
 from assetmap import tiles
@@ -15,10 +16,7 @@ EXTENT = 4096
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
-    n = 2 ** z
-    x = int((lon + 180) / 360 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    return x, y
+    return mercantile.tile(lon, lat, z)[:2]
 
 
 def lonlat(z: int, x: int, y: int, px: float, py: float) -> tuple[float, float]:
