@@ -25,8 +25,9 @@ def conn(admin_url, template_db):
     with scratch_database(admin_url, template_db) as url, psycopg.connect(url, autocommit=True) as c:
         c.execute("""
             INSERT INTO assets (name, category, geom, status)
-            SELECT 'Place ' || i, 'library', ST_SetSRID(ST_MakePoint(-1.9 + (i % 100) * 0.008, 52.3 + (i / 100) * 0.006),
-                                                        4326), CASE WHEN i % 10 = 0 THEN 'pending' ELSE 'published' END
+            SELECT 'Place ' || i, 'library',
+                   ST_SetSRID(ST_MakePoint(-1.9 + (i % 100) * 0.008, 52.3 + (i / 100) * 0.006), 4326),
+                   CASE WHEN i % 10 = 0 THEN 'pending' ELSE 'published' END
               FROM generate_series(1, 8000) i""")
         c.execute("INSERT INTO capacity_offers (asset_id, kind, quantity, unit) "
                   "SELECT id, 'space', 10, 'places' FROM assets WHERE id % 4 = 0")
