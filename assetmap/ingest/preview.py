@@ -17,6 +17,7 @@ import psycopg
 from psycopg.rows import tuple_row
 
 from ..config import Settings
+from ..model.submission import says_private_home
 from .asset_files import prepare
 from .assets import load_assets
 from .report import ImportReport
@@ -64,7 +65,8 @@ def preview_assets(conn: psycopg.Connection, path: Path | str, *, source: str | 
                 points[number] = (*point, False)
         elif (result := found.get(location_query(fields) or "")) is not None:
             points[number] = (result.lon, result.lat, True)
-    names, count = _neighbourhoods(conn, points)
+    homes = {n for n, fields in rows if says_private_home(fields)}
+    names, count = _neighbourhoods(conn, points, homes)
     rejected = {r.row_number: r.reason for r in report.rejected}
     outside = [n for n, _ in rows if n in points and n not in rejected and names.get(n) is None]
     if outside:
@@ -88,17 +90,23 @@ def outside_count(conn: psycopg.Connection, source: str) -> int:
                            "AND status IN ('published', 'pending')", (source,)).fetchone()[0]
 
 
-def _neighbourhoods(conn: psycopg.Connection, points: dict[int, tuple[float, float, bool]]
+def _neighbourhoods(conn: psycopg.Connection, points: dict[int, tuple[float, float, bool]], homes: set[int]
                     ) -> tuple[dict[int, str | None], int]:
-    """Row number → the name of the neighbourhood its point falls in (one statement), and how many there are."""
+    """Row number → the name of the neighbourhood its point falls in (one statement), and how many there are.
+
+    A private home's is its public point's, as the import will store it (migration 0027)."""
     numbers = list(points)
     with conn.cursor(row_factory=tuple_row) as cur:
         count = cur.execute("SELECT count(*) FROM neighbourhoods").fetchone()[0]
         rows = cur.execute("""
             SELECT q.n, n.name
-              FROM unnest(%(n)s::int[], %(lon)s::float8[], %(lat)s::float8[]) AS q(n, lon, lat)
-              LEFT JOIN neighbourhoods n ON n.id = neighbourhood_at(ST_SetSRID(ST_MakePoint(q.lon, q.lat), 4326))""",
-            {"n": numbers, "lon": [points[n][0] for n in numbers], "lat": [points[n][1] for n in numbers]}).fetchall()
+              FROM unnest(%(n)s::int[], %(lon)s::float8[], %(lat)s::float8[], %(home)s::bool[])
+                   AS q(n, lon, lat, home)
+              LEFT JOIN neighbourhoods n
+                     ON n.id = neighbourhood_at(public_point(ST_SetSRID(ST_MakePoint(q.lon, q.lat), 4326),
+                                                             CASE WHEN q.home THEN 'generalised' ELSE 'exact' END))""",
+            {"n": numbers, "lon": [points[n][0] for n in numbers], "lat": [points[n][1] for n in numbers],
+             "home": [n in homes for n in numbers]}).fetchall()
     return dict(rows), count
 
 

@@ -40,7 +40,7 @@ def feature_collection(conn: psycopg.Connection, min_count: int) -> str:
                        ) ORDER BY n.code), '[]'::json)
                    )::text
               FROM neighbourhoods n
-              -- An asset's neighbourhood is the polygon covering its exact point (derived by a trigger, 0001).
+              -- An asset's neighbourhood is the polygon covering its public point (derived by a trigger, 0001/0027).
               LEFT JOIN (SELECT a.neighbourhood_id, count(DISTINCT a.id) AS assets,
                                 count(DISTINCT o.asset_id) AS offering, count(o.id) AS offers
                            FROM public_assets a

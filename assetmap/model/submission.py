@@ -135,6 +135,14 @@ def _boolean(value: Any) -> bool:
     raise ValueError
 
 
+def says_private_home(fields: dict[str, Any]) -> bool:
+    """Whether a row's private_home says yes; a value that says neither is the validator's to reject."""
+    try:
+        return _boolean(fields.get("private_home"))
+    except ValueError:
+        return False
+
+
 def validate_schedule(raw: str) -> str:
     """An OSM opening_hours string that parses, or ValueError saying in words what is wrong with it (never the
     parser's own message, which names its grammar rules)."""

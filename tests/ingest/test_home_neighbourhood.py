@@ -109,3 +109,13 @@ def test_the_migration_moves_homes_placed_by_their_exact_point(conn):
     assert code(conn, "a.id = %s", home.id) == "b"
     assert code(conn, "a.id = %s", place.id) == "a"
     assert conn.execute("SELECT id, version, updated_at FROM assets ORDER BY id").fetchall() == before
+
+
+def test_the_import_preview_names_the_neighbourhood_the_import_will_store(conn, tmp_path):
+    from assetmap.ingest.preview import preview_assets
+    path = tmp_path / "homes.csv"
+    path.write_text("source_ref,name,category,private_home,lon,lat\n"
+                    f"h1,Front room,other,yes,{conn.lon},{conn.lat}\n"
+                    f"p1,Hall,other,no,{conn.lon},{conn.lat}\n")
+    shown = {row.name: row.neighbourhood for row in preview_assets(conn, path, source="homes").rows}
+    assert shown == {"Front room": "Beech Ward", "Hall": "Alder Ward"}
