@@ -91,7 +91,7 @@ def captured_sql(db_url: str, fn: Callable[[psycopg.Connection], object]) -> str
 
 
 def pgbench(url: str, script: str | list[str], clients: int, seconds: float) -> dict:
-    """Transactions/s and the mean latency for `clients` sessions running `script` (pgbench's own language:
+    """Transactions/s, the mean latency, p50 and p99 for `clients` sessions running `script` (pgbench's own language:
     `\\set` lines, then the SQL, with :name variables); given several, each transaction picks one at random."""
     params = conninfo_to_dict(url)
     env = {"PGHOST": params.get("host", ""), "PGPORT": str(params.get("port", "")),
@@ -103,11 +103,19 @@ def pgbench(url: str, script: str | list[str], clients: int, seconds: float) -> 
         for i, text in enumerate(scripts):
             (Path(tmp) / f"{i}.sql").write_text(text)
             files += ["-f", str(Path(tmp) / f"{i}.sql")]
-        out = subprocess.run([PGBENCH, "-n", "-c", str(clients), "-j", str(THREADS), "-T", f"{seconds:g}", *files],
+        # -l: one line per transaction (client, number, latency in µs, …), for the same percentiles wrk gives.
+        out = subprocess.run([PGBENCH, "-n", "-c", str(clients), "-j", str(THREADS), "-T", f"{seconds:g}",
+                              "-l", f"--log-prefix={tmp}/log", *files],
                              capture_output=True, text=True, env=env, timeout=seconds + 60)
-    if out.returncode != 0:
-        raise RuntimeError(f"pgbench failed: {out.stderr.strip()[-500:]}")
+        if out.returncode != 0:
+            raise RuntimeError(f"pgbench failed: {out.stderr.strip()[-500:]}")
+        latencies = sorted(int(line.split()[2]) for log in Path(tmp).glob("log.*")
+                           for line in log.read_text().splitlines())
     tps = float(re.search(r"tps = ([\d.]+)", out.stdout).group(1))
     latency = float(re.search(r"latency average = ([\d.]+) ms", out.stdout).group(1))
     failed = re.search(r"number of failed transactions: (\d+)", out.stdout)
-    return {"rate": round(tps, 1), "mean_ms": round(latency, 2), "failed": int(failed.group(1)) if failed else 0}
+    result = {"rate": round(tps, 1), "mean_ms": round(latency, 2), "failed": int(failed.group(1)) if failed else 0}
+    if latencies:
+        result |= {"p50_ms": round(latencies[len(latencies) // 2] / 1000, 2),
+                   "p99_ms": round(latencies[min(len(latencies) - 1, len(latencies) * 99 // 100)] / 1000, 2)}
+    return result

@@ -137,7 +137,10 @@ def _load_rows(results: dict) -> list[dict]:
                          _rate(api["ours"]), f"{_rate(api['pgbench'])} (pgbench)", ratio, "≥0.5×",
                          None if ratio is None else ratio >= 0.5))
         if "p99_ms" in api["ours"]:
-            rows.append(_row("API bbox page: p99", f"{api['ours']['p99_ms']:.1f} ms", "", None, "< 50 ms",
+            # the database's own p99 under the same 16 clients: what no web stack in front of it can beat
+            theirs = api["pgbench"].get("p99_ms")
+            rows.append(_row("API bbox page: p99", f"{api['ours']['p99_ms']:.1f} ms",
+                             f"{theirs:.1f} ms (pgbench)" if theirs is not None else "", None, "< 50 ms",
                              api["ours"]["p99_ms"] < 50))
     return rows
 

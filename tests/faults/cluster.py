@@ -8,13 +8,7 @@ import signal
 import time
 from contextlib import contextmanager
 
-import psycopg
-import pytest
-
-from assetmap import vocab
-from assetmap.db import migrate
-from assetmap.demo.load import load_demo
-from tests.scaling.postgres import Cluster
+from tests.scaling.postgres import Cluster, demo_database
 
 
 @contextmanager
@@ -23,15 +17,7 @@ def demo_primary():
     cluster = Cluster.initdb()
     try:
         cluster.start()
-        with psycopg.connect(cluster.url(), autocommit=True) as conn:
-            if not conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'").fetchone():
-                pytest.skip("PostGIS is not installed for this PostgreSQL server")
-            conn.execute("CREATE DATABASE assetmap")
-        url = cluster.url("assetmap")
-        with psycopg.connect(url, autocommit=True) as conn:
-            migrate.migrate(conn, log=lambda msg: None)
-            vocab.sync(conn)
-            load_demo(conn, seed=1, scale=1)
+        url = demo_database(cluster)
         yield cluster, url
     finally:
         cluster.stop()

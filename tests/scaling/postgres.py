@@ -139,6 +139,20 @@ class Cluster:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def demo_database(cluster: Cluster) -> str:
+    """The URL of a new `assetmap` database on the running `cluster`, with the schema and the demo town."""
+    with psycopg.connect(cluster.url(), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'").fetchone():
+            pytest.skip("PostGIS is not installed for this PostgreSQL server")
+        conn.execute("CREATE DATABASE assetmap")
+    url = cluster.url("assetmap")
+    with psycopg.connect(url, autocommit=True) as conn:
+        migrate.migrate(conn, log=lambda msg: None)
+        vocab.sync(conn)
+        load_demo(conn, seed=1, scale=1)
+    return url
+
+
 @contextmanager
 def demo_replica():
     """(primary URL, standby URL) of the `assetmap` database on a new primary (the schema, the demo town, a
@@ -147,13 +161,7 @@ def demo_replica():
     standby = None
     try:
         primary.start()
-        with psycopg.connect(primary.url(), autocommit=True) as conn:
-            conn.execute("CREATE DATABASE assetmap")
-        primary_url = primary.url("assetmap")
-        with psycopg.connect(primary_url, autocommit=True) as conn:
-            migrate.migrate(conn, log=lambda msg: None)
-            vocab.sync(conn)
-            load_demo(conn, seed=1, scale=1)
+        primary_url = demo_database(primary)
         with psycopg.connect(primary_url, autocommit=True, row_factory=dict_row) as conn:
             add_staff(conn)
         standby = primary.standby()

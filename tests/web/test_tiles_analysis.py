@@ -4,13 +4,13 @@ analyses give, the analyses' filters applied, empty tiles empty."""
 from __future__ import annotations
 
 import mapbox_vector_tile
+import mercantile
 import psycopg
 import pytest
 
 from assetmap.analysis import overlaps, spend
 from assetmap.analysis.filters import Filters
 from tests.helpers import add_staff, cheap_hashes, close_app, make_app, sign_in
-from tests.web.test_tiles import tile_of
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def tiles_over(conn, z: int) -> list[tuple[int, int]]:
         SELECT ST_XMin(x), ST_YMin(x), ST_XMax(x), ST_YMax(x) FROM (SELECT ST_Extent(g) AS x FROM (
             SELECT ST_Transform(geom, 4326) AS g FROM service_catchments UNION ALL SELECT geom FROM neighbourhoods) u) b
         """).fetchone()
-    (x0, y0), (x1, y1) = tile_of(w, n, z), tile_of(e, s, z)
+    (x0, y0, _), (x1, y1, _) = mercantile.tile(w, n, z), mercantile.tile(e, s, z)
     return [(x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
 
 
