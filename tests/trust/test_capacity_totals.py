@@ -3,10 +3,13 @@ ASSETMAP_MIN_COUNT homes: the sums, the threshold, the kinds (data/capacity_kind
 
 from __future__ import annotations
 
+import mapbox_vector_tile
+import mercantile
 import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from assetmap import tiles
 from assetmap.ingest import export as ex
 from assetmap.model import capacity_search, requests
 from assetmap.model.capacity_search import Search
@@ -139,3 +142,30 @@ def test_planners_find_withheld_offers_and_log_requests_for_residents(conn, fres
         assert client.get(f"/planner/requests/new/{withheld}").status_code == 200
         public = app.test_client().get("/capacity?kind=skills").get_data(as_text=True)
         assert "Zanzibar" not in public and "only as neighbourhood totals" in public
+
+
+def test_the_assets_tiles_flag_an_offer_only_where_the_public_sees_one(conn):
+    """The assets tiles ask `capacity` of the offers directly (migration 0031's rules), not through public_assets:
+    each point's flag must still be exactly whether its public JSON lists an offer."""
+    cases = {
+        place(conn, "west", 1, ("skills", 2, "hours_per_week", "")): False,                   # a home's: totals only
+        place(conn, "west", 2, ("space", 4, "places", "")): True,                            # a home's room: shown
+        place(conn, "west", 3, ("volunteer_time", 9, "hours_per_week", ""), home=False): True,  # a time bank's
+        place(conn, "east", 1, ("space", 4, "places", ""), home=False): False,               # ended, below
+        place(conn, "east", 2, ("space", 4, "places", ""), home=False): False,               # expired, below
+        place(conn, "east", 3, home=False): False,                                           # no offer at all
+    }
+    ended, expired = list(cases)[3:5]
+    conn.execute("UPDATE capacity_offers SET status = 'ended' WHERE asset_id = %s", (ended,))
+    conn.execute("UPDATE capacity_offers SET valid_from = current_date - 30, valid_to = current_date - 1 "
+                 "WHERE asset_id = %s", (expired,))
+    z = 16
+    for asset, expected in cases.items():
+        row = conn.execute("SELECT public_id::text AS id, ST_X(geom) AS x, ST_Y(geom) AS y, "
+                           "jsonb_array_length(capacity) > 0 AS listed FROM public_assets WHERE id = %s",
+                           (asset,)).fetchone()
+        x, y, _ = mercantile.tile(row["x"], row["y"], z)
+        found = [f["properties"] for f in mapbox_vector_tile.decode(tiles.tile(conn, "assets", z, x, y))["assets"][
+            "features"] if f["properties"]["id"] == row["id"]]
+        assert found == [{"id": row["id"], "category": "other", "capacity": expected}], asset
+        assert row["listed"] is expected
