@@ -103,14 +103,15 @@ def pgbench(url: str, script: str | list[str], clients: int, seconds: float) -> 
         for i, text in enumerate(scripts):
             (Path(tmp) / f"{i}.sql").write_text(text)
             files += ["-f", str(Path(tmp) / f"{i}.sql")]
-        # -l: one line per transaction (client, number, latency in µs, …), for the same percentiles wrk gives.
+        # -l: one line per transaction (client, number, latency in µs, …), for the same percentiles wrk gives; a
+        # failed transaction has the word `failed` there instead, and is counted below, not timed.
         out = subprocess.run([PGBENCH, "-n", "-c", str(clients), "-j", str(THREADS), "-T", f"{seconds:g}",
                               "-l", f"--log-prefix={tmp}/log", *files],
                              capture_output=True, text=True, env=env, timeout=seconds + 60)
         if out.returncode != 0:
             raise RuntimeError(f"pgbench failed: {out.stderr.strip()[-500:]}")
-        latencies = sorted(int(line.split()[2]) for log in Path(tmp).glob("log.*")
-                           for line in log.read_text().splitlines())
+        times = (line.split()[2] for log in Path(tmp).glob("log.*") for line in log.read_text().splitlines())
+        latencies = sorted(int(t) for t in times if t.isdigit())
     tps = float(re.search(r"tps = ([\d.]+)", out.stdout).group(1))
     latency = float(re.search(r"latency average = ([\d.]+) ms", out.stdout).group(1))
     failed = re.search(r"number of failed transactions: (\d+)", out.stdout)

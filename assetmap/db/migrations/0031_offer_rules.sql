@@ -3,8 +3,8 @@
 -- the rules live here once. Plain SQL functions, not STRICT, so the planner inlines them into each query.
 --
 -- Why the tiles no longer read the flag through the views: public_assets.capacity builds every point's offers as
--- JSON through two layers of views for one yes/no, and planning those views was most of a z14 tile's cost
--- (docs/benchmarks.md, "Tiles per second"): 1.4 ms of SQL a tile against 0.6 ms asked directly.
+-- JSON through two layers of views for one yes/no; planning those views and building that JSON made a demo-town
+-- z14 tile's SQL 1.4 ms against 0.6 ms asked directly, about half of it in each (docs/benchmarks.md).
 CREATE FUNCTION offer_is_live(status text, valid_to date) RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT status = 'active' AND (valid_to IS NULL OR valid_to >= current_date)
