@@ -25,6 +25,7 @@ from pygeofilter.parsers.cql2_json import parse as parse_json
 from pygeofilter.parsers.cql2_text import parse as parse_text
 
 from ..errors import InvalidParameter
+from ..validate import in_utc
 from .collections import Collection
 
 GEOMETRY = "geometry"       # the name of every collection's spatial queryable
@@ -259,7 +260,10 @@ def literal(value, kind: str):
             except ValueError:
                 raise wrong from None
         if isinstance(value, datetime):
-            value = value if value.tzinfo else value.replace(tzinfo=UTC)
+            try:
+                value = in_utc(value)
+            except ValueError:
+                raise wrong from None
             return value if kind == "date-time" else value.date()
         if isinstance(value, date):
             return datetime.combine(value, time(), UTC) if kind == "date-time" else value

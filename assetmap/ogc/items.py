@@ -22,7 +22,7 @@ from psycopg.rows import tuple_row
 from .. import vocab
 from ..errors import InvalidParameter, NotFound
 from ..model.listing import COUNT_CAP
-from ..validate import BBox, parse_bbox, parse_int
+from ..validate import BBox, in_utc, parse_bbox, parse_int
 from . import cql2
 from .collections import CRS84, Collection
 
@@ -155,12 +155,11 @@ def _instant(text: str) -> tuple[datetime, datetime]:
             day = date.fromisoformat(text)
             start = datetime.combine(day, time(), UTC)
             return start, start + timedelta(days=1)
-        moment = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
-    except ValueError:
+        moment = in_utc(datetime.fromisoformat(text.upper().replace("Z", "+00:00")))
+        return moment, moment + timedelta(microseconds=1)
+    except (ValueError, OverflowError):   # OverflowError: the day or moment after 9999-12-31's last
         raise InvalidParameter("datetime", f"{text[:40]!r} is not an RFC 3339 date-time such as "
                                "2025-01-31T09:00:00Z") from None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment, moment + timedelta(microseconds=1)
 
 
 def conditions(coll: Collection, query: Query) -> tuple[sql.Composable, dict]:

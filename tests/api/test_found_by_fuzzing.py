@@ -78,3 +78,19 @@ def test_a_query_parameter_with_a_nul_is_a_400(world, url, parameter):
     assert response.status_code == 400
     if url.startswith("/api/"):
         assert response.get_json()["parameter"] == parameter
+
+
+@pytest.mark.parametrize("query, status", [
+    ("updated_at=2000-01-01T00:00:00%2B16:00", 200),            # found: PostgreSQL refused the offset, a 500
+    ("datetime=2000-01-01T00:00:00%2B16:00", 200),
+    ("filter=updated_at > '2000-01-01T00:00:00-16:30'", 200),
+    ("updated_at=0001-01-01T00:00:00%2B16:00", 400),            # before year 1 in UTC
+    ("datetime=9999-12-31", 400),                               # its day ends after 9999
+    ("datetime=9999-12-31T23:59:59.999999Z", 400),
+])
+def test_moments_are_bound_in_utc_and_the_calendars_ends_are_refused(client, query, status):
+    """RFC 3339 and Python allow offsets up to ±23:59 and PostgreSQL only ±15:59: a time with `+16:00` in an OGC
+    property filter reached the database as given and failed there (schemathesis). Every moment is now bound in UTC;
+    one that UTC cannot hold, or whose interval would end past 9999, is a 400 naming the parameter."""
+    response = client.get(f"/ogc/collections/assets/items?limit=1&{query}")
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
